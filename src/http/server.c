@@ -1,0 +1,206 @@
+/*
+ * libmicrohttpd glue. MHD calls the access handler several times per request: once with the
+ * headers, then once per body chunk, then once with no data; the body is gathered into a capped
+ * per-connection buffer and the route runs on the last call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <microhttpd.h>
+
+#include "jitnode/error.h"
+#include "jitnode/http.h"
+
+struct jn_http_server {
+	struct MHD_Daemon *daemon;
+	const struct jn_http_route *routes;
+	size_t n_routes;
+	size_t max_body;
+	uint16_t port;
+};
+
+struct request_state {
+	struct jn_buf body;
+	bool too_large;
+};
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *type,
+	const char *text, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)text,
+		MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static const struct jn_http_route *find_route(const struct jn_http_server *srv,
+	const char *method, const char *path, bool *path_known)
+{
+	*path_known = false;
+	for (size_t i = 0; i < srv->n_routes; i++) {
+		if (strcmp(srv->routes[i].path, path) != 0)
+			continue;
+		*path_known = true;
+		if (strcmp(srv->routes[i].method, method) == 0)
+			return &srv->routes[i];
+	}
+	return NULL;
+}
+
+static enum MHD_Result dispatch(struct jn_http_server *srv, struct MHD_Connection *conn,
+	const char *method, const char *path, struct request_state *st)
+{
+	if (st->too_large) {
+		char msg[128];
+		int n = snprintf(msg, sizeof(msg), "request body larger than %zu bytes\n",
+			srv->max_body);
+		return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", msg, (size_t)n);
+	}
+	bool path_known;
+	const struct jn_http_route *route = find_route(srv, method, path, &path_known);
+	if (!route) {
+		const char *msg = path_known ? "method not allowed\n" : "not found\n";
+		return send_text(conn, path_known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
+			"text/plain", msg, strlen(msg));
+	}
+	struct jn_http_request req = {
+		.method = method, .path = path,
+		.body = jn_buf_cstr(&st->body), .body_len = st->body.len,
+	};
+	struct jn_http_response resp = { .status = 200, .content_type = "application/json" };
+	jn_buf_init(&resp.body, JN_BUF_UNLIMITED);
+	struct jn_error err;
+	jn_error_clear(&err);
+	enum MHD_Result rc;
+	if (route->handler(route->ctx, &req, &resp, &err) < 0)
+		rc = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", err.msg,
+			strlen(err.msg));
+	else
+		rc = send_text(conn, resp.status, resp.content_type, jn_buf_cstr(&resp.body),
+			resp.body.len);
+	jn_buf_release(&resp.body);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+	const char *method, const char *version, const char *upload_data,
+	size_t *upload_data_size, void **con_cls)
+{
+	struct jn_http_server *srv = cls;
+	struct request_state *st = *con_cls;
+	if (!st) {
+		st = jn_xcalloc(1, sizeof(*st));
+		jn_buf_init(&st->body, srv->max_body);
+		*con_cls = st;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!st->too_large && jn_buf_append(&st->body, upload_data, *upload_data_size,
+			NULL) < 0) {
+			st->too_large = true;
+			jn_buf_release(&st->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(srv, conn, method, url, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *st = *con_cls;
+	if (!st)
+		return;
+	jn_buf_release(&st->body);
+	free(st);
+	*con_cls = NULL;
+}
+
+struct jn_http_server *jn_http_server_start(const struct jn_http_server_options *opts,
+	const struct jn_http_route *routes, size_t n_routes, struct jn_error *err)
+{
+	struct jn_http_server *srv = jn_xcalloc(1, sizeof(*srv));
+	srv->routes = routes;
+	srv->n_routes = n_routes;
+	srv->max_body = opts->max_body ? opts->max_body : 4u << 20;
+
+	struct sockaddr_in6 addr6 = { .sin6_family = AF_INET6, .sin6_port = htons(opts->port) };
+	struct sockaddr_in addr4 = { .sin_family = AF_INET, .sin_port = htons(opts->port) };
+	const struct sockaddr *addr = (const struct sockaddr *)&addr4;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (opts->address && strchr(opts->address, ':')) {
+		if (inet_pton(AF_INET6, opts->address, &addr6.sin6_addr) != 1)
+			goto bad_address;
+		addr = (const struct sockaddr *)&addr6;
+		flags |= MHD_USE_IPv6;
+	} else if (opts->address) {
+		if (inet_pton(AF_INET, opts->address, &addr4.sin_addr) != 1)
+			goto bad_address;
+	} else {
+		addr4.sin_addr.s_addr = htonl(INADDR_ANY);
+	}
+	if (opts->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+
+	struct MHD_OptionItem tls_opts[4];
+	size_t n_tls = 0;
+	if (opts->tls_cert_pem) {
+		tls_opts[n_tls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+			(void *)opts->tls_cert_pem };
+		tls_opts[n_tls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+			(void *)opts->tls_key_pem };
+		if (opts->tls_client_ca_pem)
+			tls_opts[n_tls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+				(void *)opts->tls_client_ca_pem };
+	}
+	tls_opts[n_tls] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_SOCK_ADDR, addr,
+		MHD_OPTION_THREAD_POOL_SIZE, opts->threads ? opts->threads : 16u,
+		MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_seconds ? opts->timeout_seconds : 60u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_ARRAY, tls_opts,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		jn_error_set(err, JN_ERR_IO, "starting the http server on %s:%u failed",
+			opts->address ? opts->address : "0.0.0.0", (unsigned)opts->port);
+		goto fail;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon,
+		MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : opts->port;
+	return srv;
+
+bad_address:
+	jn_error_set(err, JN_ERR_INVALID, "invalid listen address '%s'", opts->address);
+fail:
+	jn_http_server_stop(srv);
+	return NULL;
+}
+
+uint16_t jn_http_server_port(const struct jn_http_server *srv)
+{
+	return srv->port;
+}
+
+void jn_http_server_stop(struct jn_http_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	free(srv);
+}
+
+void jn_http_response_append(struct jn_http_response *resp, const char *text, size_t len)
+{
+	jn_buf_append(&resp->body, text, len, NULL);
+}
