@@ -43,6 +43,9 @@ struct jn_quantity {
 	__int128 nano;  /* value * 10^9, exact */
 };
 
+/* The longest quantity text accepted (apimachinery has no limit; nobody writes more). */
+#define JN_QUANTITY_MAX_LEN 256
+
 /** Parses text. Fails with JN_ERR_INVALID: "invalid quantity \"<text>\": <reason>". */
 int jn_quantity_parse(const char *text, struct jn_quantity *out, struct jn_error *err);
 /** The value in thousandths, rounded up (MilliValue); saturates at INT64_MAX / INT64_MIN. */
@@ -95,13 +98,19 @@ int64_t jn_resources_get(const struct jn_resources *r, const char *name);
 void jn_resources_set(struct jn_resources *r, const char *name, int64_t value);
 /** dst += src, resource by resource (saturating). */
 void jn_resources_add(struct jn_resources *dst, const struct jn_resources *src);
+/** dst -= src, resource by resource (saturating; may go negative). */
+void jn_resources_sub(struct jn_resources *dst, const struct jn_resources *src);
 /** dst = max(dst, src), resource by resource. */
 void jn_resources_max(struct jn_resources *dst, const struct jn_resources *src);
 /** True when every resource of need is <= the same resource of have (absent counts as 0). */
 bool jn_resources_fit(const struct jn_resources *need, const struct jn_resources *have);
+/** True when every resource, extended ones included, is 0. */
+bool jn_resources_is_zero(const struct jn_resources *r);
 /**
  * Decodes a ResourceList object ({"cpu":"100m","memory":"1Gi",...}) into out (added to, not
- * replaced). Each value's path is named in errors.
+ * replaced). cpu is read with jn_quantity_milli(), everything else with jn_quantity_value(), as
+ * kube-scheduler does. Each value's path is named in errors; on failure out may hold the members
+ * read before the bad one (release it).
  */
 int jn_resources_from_json(const json_t *obj, const struct jn_json_path *path,
 	struct jn_resources *out, struct jn_error *err);
@@ -137,14 +146,29 @@ struct jn_toleration {
 };
 
 void jn_taint_release(struct jn_taint *t);
+/** Deep copy; dst is overwritten (not released first). */
 void jn_taint_copy(struct jn_taint *dst, const struct jn_taint *src);
 void jn_toleration_release(struct jn_toleration *t);
-/** Parses "NoSchedule", "PreferNoSchedule", "NoExecute" (and "" for a toleration's ALL). */
+/** Deep copy; dst is overwritten (not released first). */
+void jn_toleration_copy(struct jn_toleration *dst, const struct jn_toleration *src);
+/**
+ * Parses "NoSchedule", "PreferNoSchedule", "NoExecute" (and "" for a toleration's ALL).
+ * Returns 0, or -1 for anything else (no error object: callers add the path).
+ */
 int jn_taint_effect_parse(const char *text, enum jn_taint_effect *out);
+/** "NoSchedule", ... ("" for ALL, "unknown" out of range). Static storage. */
 const char *jn_taint_effect_name(enum jn_taint_effect effect);
-/** Decodes one taint object ({key, value, effect}); key and effect are required. */
+/**
+ * Decodes one taint object ({key, value, effect}); key (non-empty) and effect are required,
+ * value defaults to "". Fails with the path: "spec.taints[1].effect: unknown taint effect ...".
+ */
 int jn_taint_from_json(const json_t *obj, const struct jn_json_path *path, struct jn_taint *out,
 	struct jn_error *err);
+/**
+ * Decodes one toleration. operator "" means Equal; effect "" means every effect;
+ * tolerationSeconds sets has_seconds. The apiserver's rules are enforced: an empty key needs
+ * operator Exists, and Exists takes no value.
+ */
 int jn_toleration_from_json(const json_t *obj, const struct jn_json_path *path,
 	struct jn_toleration *out, struct jn_error *err);
 
@@ -162,8 +186,9 @@ enum jn_selector_op {
 	JN_OP_LTE,   /* Karpenter's NodePool extension */
 };
 
-/** Parses "In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte". */
+/** Parses "In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte"; -1 otherwise. */
 int jn_selector_op_parse(const char *text, enum jn_selector_op *out);
+/** The operator's API spelling ("In", ...; "unknown" out of range). Static storage. */
 const char *jn_selector_op_name(enum jn_selector_op op);
 
 /* One NodeSelectorRequirement / LabelSelectorRequirement / NodePool requirement. */
@@ -176,13 +201,28 @@ struct jn_requirement {
 };
 
 void jn_requirement_release(struct jn_requirement *r);
+/** Deep copy; dst is overwritten (not released first). */
 void jn_requirement_copy(struct jn_requirement *dst, const struct jn_requirement *src);
 /**
  * Decodes {key, operator, values[, minValues]}; validates the operator/values pairing the way
- * the apiserver does (In/NotIn need values, Exists/DoesNotExist none, Gt/Lt one integer).
+ * the apiserver does (In/NotIn need values, Exists/DoesNotExist none, Gt/Lt/Gte/Lte exactly one
+ * integer) and minValues the way Karpenter's NodePool CRD does (1..50, and with In at most the
+ * number of values). key must be non-empty. All eight operators are accepted here; label
+ * selectors accept only the first four. Errors carry the path
+ * ("spec.template.spec.requirements[0].values: must be non-empty when operator is In").
  */
 int jn_requirement_from_json(const json_t *obj, const struct jn_json_path *path,
 	struct jn_requirement *out, struct jn_error *err);
+/**
+ * Decodes obj.key, an optional array of requirements, into an owned array (*out NULL, *n_out 0
+ * when absent or empty). label_ops limits operators to In/NotIn/Exists/DoesNotExist
+ * (metav1.LabelSelectorRequirement). Nothing is left allocated on failure.
+ */
+int jn_requirement_array_from_json(const json_t *obj, const char *key,
+	const struct jn_json_path *path, bool label_ops, struct jn_requirement **out,
+	size_t *n_out, struct jn_error *err);
+/** Releases n requirements and frees the array; NULL-safe. */
+void jn_requirement_array_free(struct jn_requirement *reqs, size_t n);
 
 /* A NodeSelectorTerm: its requirements are ANDed. Terms of a NodeSelector are ORed. */
 struct jn_node_selector_term {
@@ -204,9 +244,19 @@ struct jn_label_selector {
 	size_t n_match_expressions;
 };
 
+/** Releases s (NULL-safe; a zeroed selector is fine). Does not free s itself. */
 void jn_label_selector_release(struct jn_label_selector *s);
+/** Deep copy; dst is overwritten (not released first). */
+void jn_label_selector_copy(struct jn_label_selector *dst, const struct jn_label_selector *src);
+/** Decodes {matchLabels, matchExpressions}; out is left released on failure. */
 int jn_label_selector_from_json(const json_t *obj, const struct jn_json_path *path,
 	struct jn_label_selector *out, struct jn_error *err);
+/**
+ * metav1 LabelSelector semantics: every matchLabels entry equal and every expression true.
+ * An empty selector matches everything; a NULL selector matches nothing.
+ */
+bool jn_label_selector_matches(const struct jn_label_selector *s,
+	const struct jn_strmap *labels);
 
 struct jn_pod_affinity_term {
 	struct jn_label_selector *label_selector;       /* owned; NULL when absent */
