@@ -1,0 +1,45 @@
+#ifndef JITNODE_EXTENDER_INTERNAL_H
+#define JITNODE_EXTENDER_INTERNAL_H
+
+#include <jansson.h>
+
+#include "jitnode/extender.h"
+
+struct jn_counter;
+struct jn_histogram;
+
+struct jn_extender {
+	struct jn_extender_backend *backend;
+	struct jn_logger *log;
+	const struct jn_clock *clock;
+	size_t max_body;
+	struct jn_metrics *own_metrics;     /* when the caller gave none */
+	struct jn_counter *requests;        /* by verb */
+	struct jn_counter *binds;           /* by result */
+	struct jn_histogram *bind_seconds;
+};
+
+/* Go's encoding/json matches keys case-insensitively; so do we. Borrowed; NULL when absent. */
+json_t *ext_get(const json_t *obj, const char *key);
+
+/**
+ * Parses body as one JSON object; on failure writes the reason into why and returns NULL.
+ * Refuses bodies over the extender's cap.
+ */
+json_t *ext_parse(const struct jn_extender *ext, const char *body, size_t len, char *why,
+	size_t why_size);
+
+/** The node's name (metadata.name) or NULL. */
+const char *ext_node_name(const json_t *node);
+
+/**
+ * Whether jitnode is removing the node: from the Node object when given (deletionTimestamp,
+ * disruption taint), else or also from the backend's view. Fills reason. `node_json` may be NULL.
+ */
+bool ext_node_removing(const struct jn_extender *ext, const char *name, const json_t *node_json,
+	struct jn_extender_node *view, char *reason, size_t reason_size);
+
+/** Appends a JSON value's compact text to out. */
+void ext_dump(const json_t *value, struct jn_buf *out);
+
+#endif

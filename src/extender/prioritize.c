@@ -1,0 +1,109 @@
+/*
+ * Most-allocated scoring: after placing the pod, how full would the node be? The mean of the
+ * cpu and memory fractions, scaled to 0..10 and rounded down. Full nodes score high, so pods
+ * pile onto busy nodes and the empty ones drain out for consolidation (Karpenter's reason for
+ * recommending MostAllocated). A node the pod does not fit on, or one jitnode is removing,
+ * scores 0.
+ */
+#include <stdio.h>
+
+#include "jitnode/api.h"
+#include "jitnode/error.h"
+#include "jitnode/json.h"
+#include "jitnode/log.h"
+#include "jitnode/metrics.h"
+#include "extender_internal.h"
+
+#define MAX_EXTENDER_SCORE 10
+
+static int64_t score_node(const struct jn_extender_node *node, int64_t cpu, int64_t mem)
+{
+	if (!node->known || node->removing)
+		return 0;
+	int64_t alloc_cpu = node->allocatable_cpu_milli, alloc_mem = node->allocatable_memory;
+	int64_t used_cpu = node->requested_cpu_milli + cpu, used_mem = node->requested_memory + mem;
+	if (alloc_cpu <= 0 || alloc_mem <= 0 || used_cpu > alloc_cpu || used_mem > alloc_mem)
+		return 0;
+	double fill = ((double)used_cpu / (double)alloc_cpu + (double)used_mem / (double)alloc_mem) / 2;
+	return (int64_t)(fill * MAX_EXTENDER_SCORE);
+}
+
+/* A full Node object's allocatable replaces the backend's, which may lag behind. */
+static void allocatable_from_json(const json_t *node, struct jn_extender_node *view)
+{
+	const json_t *alloc = json_object_get(json_object_get(node, "status"), "allocatable");
+	if (!alloc)
+		return;
+	struct jn_resources r = { 0 };
+	struct jn_json_path root = JN_JSON_ROOT;
+	if (jn_resources_from_json(alloc, &root, &r, NULL) == 0) {
+		view->known = true;
+		view->allocatable_cpu_milli = r.cpu_milli;
+		view->allocatable_memory = r.memory;
+	}
+	jn_resources_release(&r);
+}
+
+static void add_score(struct jn_extender *ext, json_t *list, const char *name,
+	const json_t *node_json, int64_t cpu, int64_t mem)
+{
+	struct jn_extender_node view;
+	char reason[200];
+	bool removing = ext_node_removing(ext, name, node_json, &view, reason, sizeof(reason));
+	if (node_json)
+		allocatable_from_json(node_json, &view);
+	view.removing = removing;
+	json_array_append_new(list, json_pack("{s:s,s:I}", "Host", name, "Score",
+		(json_int_t)score_node(&view, cpu, mem)));
+}
+
+int jn_extender_prioritize(struct jn_extender *ext, const char *body, size_t len,
+	struct jn_buf *out)
+{
+	jn_counter_add(ext->requests, "prioritize", 1);
+	char why[JN_ERROR_MSG_MAX] = "";
+	json_t *list = json_array();
+	struct jn_pod pod = { 0 };
+	json_t *doc = ext_parse(ext, body, len, why, sizeof(why));
+	if (!doc)
+		goto fail;
+	struct jn_json_path root = JN_JSON_ROOT;
+	struct jn_json_path at = JN_JSON_KEY(&root, "Pod");
+	struct jn_error err;
+	if (jn_pod_from_json(ext_get(doc, "Pod"), &at, &pod, &err) < 0) {
+		snprintf(why, sizeof(why), "%s", err.msg);
+		goto fail;
+	}
+	int64_t cpu = pod.requests.cpu_milli, mem = pod.requests.memory;
+	const json_t *names = ext_get(doc, "NodeNames");
+	const json_t *items = ext_get(ext_get(doc, "Nodes"), "items");
+	size_t i;
+	const json_t *v;
+	if (json_is_array(names)) {
+		json_array_foreach(names, i, v) {
+			if (json_is_string(v))
+				add_score(ext, list, json_string_value(v), NULL, cpu, mem);
+		}
+	} else if (json_is_array(items)) {
+		json_array_foreach(items, i, v) {
+			const char *name = ext_node_name(v);
+			if (name)
+				add_score(ext, list, name, v, cpu, mem);
+		}
+	} else {
+		snprintf(why, sizeof(why), "request has neither NodeNames nor Nodes");
+		goto fail;
+	}
+	ext_dump(list, out);
+	json_decref(list);
+	json_decref(doc);
+	jn_pod_release(&pod);
+	return 200;
+fail:
+	jn_log_warn(ext->log, "rejected prioritize request", JN_LOG_STR("error", why));
+	jn_buf_append_str(out, why, NULL);
+	json_decref(list);
+	json_decref(doc);
+	jn_pod_release(&pod);
+	return 400;
+}
