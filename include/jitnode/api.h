@@ -237,6 +237,12 @@ struct jn_preferred_scheduling_term {
 	struct jn_node_selector_term term;
 };
 
+/** Releases t (a zeroed term is fine); does not free t itself. */
+void jn_node_selector_term_release(struct jn_node_selector_term *t);
+/** Decodes {matchExpressions, matchFields}; out is left released on failure. */
+int jn_node_selector_term_from_json(const json_t *obj, const struct jn_json_path *path,
+	struct jn_node_selector_term *out, struct jn_error *err);
+
 /* A metav1.LabelSelector. An empty selector matches everything; a NULL one nothing. */
 struct jn_label_selector {
 	struct jn_strmap match_labels;
@@ -271,9 +277,17 @@ struct jn_pod_affinity_term {
 };
 
 struct jn_weighted_pod_affinity_term {
-	int32_t weight;
+	int32_t weight;     /* 1..100 */
 	struct jn_pod_affinity_term term;
 };
+
+void jn_pod_affinity_term_release(struct jn_pod_affinity_term *t);
+/**
+ * Decodes a PodAffinityTerm; topologyKey is required and non-empty, label selectors are
+ * validated as label selectors. out is left released on failure.
+ */
+int jn_pod_affinity_term_from_json(const json_t *obj, const struct jn_json_path *path,
+	struct jn_pod_affinity_term *out, struct jn_error *err);
 
 enum jn_unsatisfiable_action {
 	JN_DO_NOT_SCHEDULE = 0,
@@ -297,6 +311,15 @@ struct jn_topology_spread {
 	size_t n_match_label_keys;
 };
 
+void jn_topology_spread_release(struct jn_topology_spread *s);
+/**
+ * Decodes a TopologySpreadConstraint: maxSkew (>= 1), topologyKey and whenUnsatisfiable
+ * (DoNotSchedule / ScheduleAnyway) are required; the policies default to Honor (node
+ * affinity) and Ignore (taints) as the apiserver does. out is left released on failure.
+ */
+int jn_topology_spread_from_json(const json_t *obj, const struct jn_json_path *path,
+	struct jn_topology_spread *out, struct jn_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Pods                                                                                        */
 
@@ -314,9 +337,14 @@ struct jn_owner_ref {
 	bool controller;
 };
 
+/*
+ * Strings are owned; uid, resource_version, priority_class_name, phase and node_name are NULL
+ * when absent. Host ports come from init containers and containers alike (only ports with a
+ * hostPort > 0). Scheduling gates are their names.
+ */
 struct jn_pod {
 	char *namespace_;          /* owned; "default" when absent */
-	char *name;
+	char *name;                /* required */
 	char *uid;
 	char *resource_version;
 	char *node_name;           /* owned; NULL when unbound */
@@ -371,10 +399,28 @@ struct jn_pod {
 	int64_t deletion_timestamp_ns;     /* wall ns; 0 when not deleting */
 };
 
-/** Decodes a Pod object; effective requests are computed here. */
+/**
+ * Decodes a Pod object; effective requests are computed here (jn_pod_effective_requests).
+ * metadata.name and spec are required; "kind", when present, must be "Pod". Unknown fields are
+ * ignored; a wrong type fails with the path. out is left released on failure.
+ */
 int jn_pod_from_json(const json_t *obj, const struct jn_json_path *path, struct jn_pod *out,
 	struct jn_error *err);
+/** Frees everything the pod owns and zeroes it; safe on a zeroed or released pod. */
 void jn_pod_release(struct jn_pod *pod);
+/**
+ * What kube-scheduler charges a pod with this spec (component-helpers PodRequests):
+ * max(sum of containers + sum of sidecars (init containers with restartPolicy Always), each
+ * non-sidecar init container + the sidecars declared before it); then pod-level
+ * spec.resources.requests (cpu, memory, hugepages-*) replace the aggregate for what they name;
+ * then spec.overhead is added; pods = 1. A container's (or the pod's) missing request
+ * defaults to its limit, as the apiserver defaults it. Sums are exact and converted once (cpu
+ * MilliValue, the rest Value). In-place resize status is not considered. out is overwritten
+ * (not released first); it is left zeroed on failure. Useful for pod templates too
+ * (DaemonSets). Errors name the path: "spec.containers[2].resources.requests.cpu: ...".
+ */
+int jn_pod_effective_requests(const json_t *spec, const struct jn_json_path *path,
+	struct jn_resources *out, struct jn_error *err);
 /** True when a controller owner reference has kind DaemonSet. */
 bool jn_pod_is_daemonset(const struct jn_pod *pod);
 /** The "karpenter.sh/do-not-disrupt" annotation is "true". */
@@ -411,9 +457,17 @@ struct jn_node {
 	int64_t deletion_timestamp_ns;
 };
 
+/**
+ * Decodes a Node object (metadata.name required; "kind", when present, must be "Node"). All
+ * strings are owned; uid, resource_version and provider_id are NULL when absent. out is left
+ * released on failure.
+ */
 int jn_node_from_json(const json_t *obj, const struct jn_json_path *path, struct jn_node *out,
 	struct jn_error *err);
+/** Frees everything the node owns and zeroes it; safe on a zeroed or released node. */
 void jn_node_release(struct jn_node *node);
+/** The condition of that type (borrowed from node), or NULL. */
+const struct jn_node_condition *jn_node_condition(const struct jn_node *node, const char *type);
 /** The Ready condition's status is "True". */
 bool jn_node_is_ready(const struct jn_node *node);
 
@@ -437,7 +491,9 @@ void jn_node_list_release(struct jn_node_list *list);
 
 /**
  * Appends the pods of doc to list: doc may be a Pod, a List/PodList (items), or a JSON array of
- * either. Objects of another kind fail with the path ("items[3]: expected kind Pod, got Node").
+ * either. Objects of another kind fail with the path ("items[3]: expected kind Pod, got Node";
+ * items without a kind, as in typed lists, are taken as the expected kind). All or nothing: on
+ * failure list is as it was before the call. A zeroed list is an empty list.
  */
 int jn_pod_list_append_json(struct jn_pod_list *list, const json_t *doc, struct jn_error *err);
 int jn_node_list_append_json(struct jn_node_list *list, const json_t *doc, struct jn_error *err);

@@ -36,4 +36,33 @@ int api_parse_time(const char *text, int64_t *out_ns);
 int api_get_int32(const json_t *obj, const char *key, const struct jn_json_path *path,
 	bool required, int32_t *out, struct jn_error *err);
 
+struct jn_pod;
+
+/** True for the resources pod-level spec.resources may set: cpu, memory, hugepages-*. */
+bool api_is_pod_level_resource(const char *name);
+
+/**
+ * Decodes spec.affinity and spec.topologySpreadConstraints into pod. On failure pod may hold
+ * part of them; jn_pod_release() frees it.
+ */
+int api_pod_constraints_from_json(const json_t *spec, const struct jn_json_path *path,
+	struct jn_pod *pod, struct jn_error *err);
+/** Frees what api_pod_constraints_from_json() filled. */
+void api_pod_constraints_release(struct jn_pod *pod);
+
+/**
+ * Checks obj.kind: absent is accepted (items of a typed List carry no kind), anything but
+ * `kind` fails with the path: "<path>: expected kind Pod, got Node".
+ */
+int api_check_kind(const json_t *obj, const char *kind, const struct jn_json_path *path,
+	struct jn_error *err);
+
+/** Reads obj.key as an owned string copy (*out untouched when absent). */
+int api_dup_string(const json_t *obj, const char *key, const struct jn_json_path *path,
+	bool required, char **out, struct jn_error *err);
+
+/** Reads metadata.deletionTimestamp into *deleting / *ns (RFC 3339; the path names a bad one). */
+int api_deletion_from_json(const json_t *meta, const struct jn_json_path *path, bool *deleting,
+	int64_t *ns, struct jn_error *err);
+
 #endif

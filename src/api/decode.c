@@ -120,3 +120,43 @@ int api_parse_time(const char *text, int64_t *out_ns)
 	*out_ns = secs * 1000000000 + frac;
 	return 0;
 }
+
+int api_check_kind(const json_t *obj, const char *kind, const struct jn_json_path *path,
+	struct jn_error *err)
+{
+	const char *got = NULL;
+	if (jn_json_get_string(obj, "kind", path, false, &got, err) < 0)
+		return -1;
+	if (got && strcmp(got, kind) != 0)
+		return jn_json_error(err, path, "expected kind %s, got %s", kind, got);
+	return 0;
+}
+
+int api_dup_string(const json_t *obj, const char *key, const struct jn_json_path *path,
+	bool required, char **out, struct jn_error *err)
+{
+	const char *s = NULL;
+	if (jn_json_get_string(obj, key, path, required, &s, err) < 0)
+		return -1;
+	if (s) {
+		free(*out);
+		*out = jn_xstrdup(s);
+	}
+	return 0;
+}
+
+int api_deletion_from_json(const json_t *meta, const struct jn_json_path *path, bool *deleting,
+	int64_t *ns, struct jn_error *err)
+{
+	const char *ts = NULL;
+	if (jn_json_get_string(meta, "deletionTimestamp", path, false, &ts, err) < 0)
+		return -1;
+	if (!ts)
+		return 0;
+	if (api_parse_time(ts, ns) < 0) {
+		struct jn_json_path at = JN_JSON_KEY(path, "deletionTimestamp");
+		return jn_json_error(err, &at, "invalid timestamp \"%s\" (want RFC 3339)", ts);
+	}
+	*deleting = true;
+	return 0;
+}
