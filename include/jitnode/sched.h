@@ -267,9 +267,10 @@ bool jn_node_selector_term_matches(const struct jn_node_selector_term *term,
 /**
  * The pod's required node placement against an existing node: every nodeSelector entry equals
  * the node's label, AND (no required terms OR any required term matches). Preferred terms are
- * ignored. Reasons: "node selector <k>=<v> not matched (node has \"x\")" or
- * "(label missing)"; "node affinity not matched: <first failing expression of term 0>"; with
- * several terms "none of N node affinity terms matched".
+ * ignored. Reasons: "node selector <k>=<v> not matched (node has \"x\")" or "... (label
+ * missing)"; with one term, its first failing expression as written:
+ * "node affinity not matched: <k> In [a b] (node has \"x\")" or "... (label missing)"; with
+ * several, "none of N node affinity terms matched".
  */
 bool jn_pod_matches_node(const struct jn_pod *pod, const struct jn_strmap *labels,
 	const char *node_name, char *why, size_t why_size);
@@ -340,13 +341,10 @@ size_t jn_taint_format(const struct jn_taint *t, char *out, size_t size);
 /* ------------------------------------------------------------------------------------------ */
 /* Label selectors and pod affinity terms (selector.c)                                         */
 
-/**
- * A metav1.LabelSelector against labels: every matchLabels entry equal AND every
- * matchExpression matching (jn_requirement_matches_labels). NULL matches nothing; an empty
- * selector matches everything.
+/*
+ * A plain selector is matched by api.h's jn_label_selector_matches (NULL matches nothing, an
+ * empty selector everything, Gt/Lt never: they are not label selector operators).
  */
-bool jn_label_selector_matches(const struct jn_label_selector *sel,
-	const struct jn_strmap *labels);
 
 /**
  * sel with kube-scheduler's matchLabelKeys / mismatchLabelKeys merged in, without building

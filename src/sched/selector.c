@@ -7,19 +7,6 @@
 
 #include "sched_internal.h"
 
-bool jn_label_selector_matches(const struct jn_label_selector *sel,
-	const struct jn_strmap *labels)
-{
-	if (!sel)
-		return false;
-	if (!jn_strmap_contains_all(labels, &sel->match_labels))
-		return false;
-	for (size_t i = 0; i < sel->n_match_expressions; i++)
-		if (!jn_requirement_matches_labels(&sel->match_expressions[i], labels))
-			return false;
-	return true;
-}
-
 bool jn_label_selector_matches_merged(const struct jn_label_selector *sel,
 	const struct jn_strmap *candidate, const struct jn_strmap *owner_labels,
 	char *const *match_keys, size_t n_match_keys, char *const *mismatch_keys,

@@ -116,6 +116,53 @@ static inline void test_labels(struct jn_strmap *out, const char *text)
 	}
 }
 
+/* Requirement arrays written as "a In x y; b Exists" (terms, selectors). Do not copy: the
+ * requirements point into the struct itself. */
+#define TEST_MAX_EXPRS 8
+
+struct test_exprs {
+	char buf[TEST_MAX_EXPRS][256];
+	char *values[TEST_MAX_EXPRS][MAX_TOKENS];
+	struct jn_requirement items[TEST_MAX_EXPRS];
+	size_t n;
+};
+
+static inline void test_exprs(struct test_exprs *e, const char *text)
+{
+	char all[1024];
+	snprintf(all, sizeof(all), "%s", text);
+	e->n = 0;
+	char *save = NULL;
+	for (char *part = strtok_r(all, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+		while (*part == ' ')
+			part++;
+		if (!*part)
+			continue;
+		if (e->n == TEST_MAX_EXPRS)
+			abort();
+		snprintf(e->buf[e->n], sizeof(e->buf[e->n]), "%s", part);
+		e->items[e->n] = test_requirement(e->buf[e->n], e->values[e->n]);
+		e->n++;
+	}
+}
+
+/* A pod built by hand: strings borrowed (never freed), maps owned (test_pod_release). */
+static inline void test_pod(struct jn_pod *p, const char *ns, const char *labels,
+	const char *node_selector)
+{
+	memset(p, 0, sizeof(*p));
+	p->namespace_ = (char *)ns;
+	p->name = (char *)"p";
+	test_labels(&p->labels, labels);
+	test_labels(&p->node_selector, node_selector);
+}
+
+static inline void test_pod_release(struct jn_pod *p)
+{
+	jn_strmap_release(&p->labels);
+	jn_strmap_release(&p->node_selector);
+}
+
 /* The formatted set, in a static buffer overwritten by the next call. */
 static inline const char *test_fmt(const struct jn_req *r)
 {
