@@ -46,18 +46,30 @@ struct jn_quantity {
 /* The longest quantity text accepted (apimachinery has no limit; nobody writes more). */
 #define JN_QUANTITY_MAX_LEN 256
 
-/** Parses text. Fails with JN_ERR_INVALID: "invalid quantity \"<text>\": <reason>". */
+/**
+ * Parses text. Fails with JN_ERR_INVALID: "invalid quantity \"<text>\": <reason>", reasons
+ * being "empty", "expected a digit at offset N, got 'c'", "unknown suffix \"KiB\"",
+ * "out of range (magnitude above 1.7e29)" or "longer than 256 characters"; *out is untouched
+ * on failure. Where apimachinery is laxer we are stricter: a quantity needs at least one digit
+ * ("Ki", ".", "-" fail; apimachinery reads them as 0). Where apimachinery caps binary values at
+ * 2^63-1, we keep them exact (Value() saturates to the same number).
+ */
 int jn_quantity_parse(const char *text, struct jn_quantity *out, struct jn_error *err);
-/** The value in thousandths, rounded up (MilliValue); saturates at INT64_MAX / INT64_MIN. */
+/**
+ * The value in thousandths (MilliValue): a fraction rounds away from zero, as apimachinery's
+ * RoundUp does ("0.5m" -> 1, "-0.5m" -> -1); saturates at INT64_MAX / INT64_MIN.
+ */
 int64_t jn_quantity_milli(const struct jn_quantity *q);
-/** The value as an integer, rounded up (Value); saturates at INT64_MAX / INT64_MIN. */
+/** The value as an integer (Value), rounded like jn_quantity_milli ("9.01" -> 10). */
 int64_t jn_quantity_value(const struct jn_quantity *q);
 /** Compares a and b: <0, 0, >0. */
 int jn_quantity_cmp(const struct jn_quantity *a, const struct jn_quantity *b);
 
 /**
  * Parses a quantity given as a JSON string or number (the apiserver always sends strings;
- * hand-written YAML often has numbers). The path names the member in errors.
+ * hand-written YAML often has numbers). Surrounding whitespace inside the string is trimmed,
+ * as apimachinery's UnmarshalJSON does. The path names the member in errors:
+ * "spec.containers[2].resources.requests.cpu: invalid quantity \"12x\": unknown suffix \"x\"".
  */
 int jn_quantity_from_json(const json_t *value, const struct jn_json_path *path,
 	struct jn_quantity *out, struct jn_error *err);
@@ -356,7 +368,7 @@ struct jn_pod {
 	struct jn_strmap annotations;
 	struct jn_strmap node_selector;
 
-	/* What kube-scheduler charges the pod (see jn_pod_effective_requests in pod.c). */
+	/* What kube-scheduler charges the pod (see jn_pod_effective_requests). */
 	struct jn_resources requests;
 
 	struct jn_toleration *tolerations;

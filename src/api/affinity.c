@@ -159,7 +159,8 @@ static int policy_member(const json_t *obj, const char *key, const struct jn_jso
 		*out = JN_POLICY_IGNORE;
 	else {
 		struct jn_json_path at = JN_JSON_KEY(path, key);
-		return jn_json_error(err, &at, "unknown policy \"%s\" (want Honor or Ignore)", text);
+		return jn_json_error(err, &at, "unknown policy \"%s\" (want Honor or Ignore)",
+			text);
 	}
 	return 0;
 }

@@ -45,8 +45,8 @@ static int append(const struct kind_ops *ops, struct any_list *l, const json_t *
 		return 0;
 	}
 	if (!json_is_object(doc))
-		return jn_json_error(err, path, "expected a %s, a %s or an array, got %s", ops->kind,
-			ops->list_kind, jn_json_type_name(doc));
+		return jn_json_error(err, path, "expected a %s, a %s or an array, got %s",
+			ops->kind, ops->list_kind, jn_json_type_name(doc));
 	const json_t *kind = json_object_get(doc, "kind");
 	const char *k = json_is_string(kind) ? json_string_value(kind) : NULL;
 	bool is_list = k ? (strcmp(k, "List") == 0 || strcmp(k, ops->list_kind) == 0) :

@@ -239,7 +239,8 @@ int jn_quantity_from_json(const json_t *value, const struct jn_json_path *path,
 	} else if (json_is_real(value)) {
 		format_real(json_real_value(value), text, sizeof(text));
 	} else {
-		return jn_json_error(err, path, "expected a quantity (a string or a number), got %s",
+		return jn_json_error(err, path,
+			"expected a quantity (a string or a number), got %s",
 			value ? jn_json_type_name(value) : "nothing");
 	}
 	if (jn_quantity_parse(text, out, err) < 0) {

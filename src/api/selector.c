@@ -145,8 +145,8 @@ static int requirement_from_json(const json_t *obj, const struct jn_json_path *p
 	if (mv && !json_is_null(mv)) {
 		struct jn_json_path at = JN_JSON_KEY(path, "minValues");
 		if (min_values < 1 || min_values > MIN_VALUES_MAX) {
-			jn_json_error(err, &at, "must be between 1 and %d, got %lld", MIN_VALUES_MAX,
-				(long long)min_values);
+			jn_json_error(err, &at, "must be between 1 and %d, got %lld",
+				MIN_VALUES_MAX, (long long)min_values);
 			goto fail;
 		}
 		if (out->op == JN_OP_IN && (size_t)min_values > out->n_values) {
