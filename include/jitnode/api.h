@@ -293,6 +293,7 @@ struct jn_weighted_pod_affinity_term {
 	struct jn_pod_affinity_term term;
 };
 
+/** Releases t (a zeroed term is fine); does not free t itself. */
 void jn_pod_affinity_term_release(struct jn_pod_affinity_term *t);
 /**
  * Decodes a PodAffinityTerm; topologyKey is required and non-empty, label selectors are
@@ -323,6 +324,7 @@ struct jn_topology_spread {
 	size_t n_match_label_keys;
 };
 
+/** Releases s (a zeroed constraint is fine); does not free s itself. */
 void jn_topology_spread_release(struct jn_topology_spread *s);
 /**
  * Decodes a TopologySpreadConstraint: maxSkew (>= 1), topologyKey and whenUnsatisfiable
