@@ -258,8 +258,9 @@ struct jn_kube_watch;
  * Starts list+watch on its own thread: list (LIST_BEGIN, ADDED..., on_synced), then watch from
  * the list's resourceVersion with allowWatchBookmarks. A stream that ends is reopened from the
  * last resourceVersion seen; a 410 Gone (HTTP, or an ERROR event with code 410) or an over-cap
- * event relists; failures reconnect after a capped exponential backoff with jitter (full
- * jitter between base*2^n/2 and base*2^n), reset once a stream delivers an event. Returns an
+ * event relists; failures (and a stream that ends without one event) reconnect after a capped
+ * exponential backoff with jitter (between d/2 and d, d = min(cap, base*2^n)), reset once a
+ * stream delivers an event or a list succeeds. Returns an
  * owned watch, or NULL with err set when the thread cannot start.
  */
 struct jn_kube_watch *jn_kube_watch_start(struct jn_kube_client *client,

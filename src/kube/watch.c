@@ -276,9 +276,10 @@ static void *run(void *arg)
 		case STREAM_STOPPED:
 			break;
 		case STREAM_ENDED:
-			/* A stream that ends at once without an event should not spin. */
-			if (!w->delivered && failures > 0)
-				pause_ms(w, jn_kube_backoff_ms(failures - 1, w->backoff_base_ms,
+			/* A healthy stream delivers bookmarks at least every minute; one that ends
+			 * without a single event is treated as a failure so that it cannot spin. */
+			if (!w->delivered)
+				pause_ms(w, jn_kube_backoff_ms(failures++, w->backoff_base_ms,
 					w->backoff_cap_ms, next_random(w)));
 			break;
 		case STREAM_GONE:
