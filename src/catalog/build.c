@@ -7,6 +7,7 @@
  * keys and a few common values are interned once per core. Labels are written straight into
  * slots in sorted key order, so no type's map needs sorting.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -462,5 +463,6 @@ struct jn_catalog *catalog_build(const struct catalog_data *data, struct catalog
 	cat->n_types = t;
 	cat->n_offerings = off;
 	free(b.zone_id_buf);
+	assert(jn_catalog_check(cat));
 	return cat;
 }

@@ -7,6 +7,7 @@
  * insufficient-capacity error without rebuilding labels or redoing the overhead arithmetic.
  * Both layers count references atomically; the last unref frees.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,5 +193,6 @@ struct jn_catalog *jn_catalog_with_unavailable(const struct jn_catalog *cat,
 				offs[i].available = false;
 		}
 	}
+	assert(jn_catalog_check(copy));
 	return copy;
 }
