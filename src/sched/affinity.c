@@ -104,9 +104,7 @@ static void why_term(char *why, size_t why_size, const struct jn_node_selector_t
 	struct sched_text t;
 	sched_text_init(&t, why, why_size);
 	sched_text_printf(&t, "node affinity not matched: %s %s", r->key,
-		r->op == JN_OP_IN ? "In" : r->op == JN_OP_NOT_IN ? "NotIn" : r->op == JN_OP_EXISTS
-		? "Exists" : r->op == JN_OP_DOES_NOT_EXIST ? "DoesNotExist" : r->op == JN_OP_GT ? "Gt"
-		: r->op == JN_OP_LT ? "Lt" : r->op == JN_OP_GTE ? "Gte" : "Lte");
+		jn_selector_op_name(r->op));
 	if (r->n_values) {
 		sched_text_put(&t, " [");
 		for (size_t i = 0; i < r->n_values; i++)

@@ -78,16 +78,6 @@ static void set_values(struct jn_req *r, const char *const *values, size_t n)
 	r->n_values = kept;
 }
 
-static const char *op_name(enum jn_selector_op op)
-{
-	static const char *const names[] = {
-		[JN_OP_IN] = "In", [JN_OP_NOT_IN] = "NotIn", [JN_OP_EXISTS] = "Exists",
-		[JN_OP_DOES_NOT_EXIST] = "DoesNotExist", [JN_OP_GT] = "Gt", [JN_OP_LT] = "Lt",
-		[JN_OP_GTE] = "Gte", [JN_OP_LTE] = "Lte",
-	};
-	return (unsigned)op < JN_ARRAY_LEN(names) ? names[op] : "unknown";
-}
-
 /* Gt/Lt/Gte/Lte: one integer, canonicalized to inclusive bounds on a complement set. */
 static int init_bound(struct jn_req *r, enum jn_selector_op op, const char *const *values,
 	size_t n, struct jn_error *err)
@@ -96,11 +86,11 @@ static int init_bound(struct jn_req *r, enum jn_selector_op op, const char *cons
 	if (n != 1)
 		return jn_error_set(err, JN_ERR_INVALID,
 			"requirement %s: operator %s needs one integer value, got %zu values", r->key,
-			op_name(op), n);
+			jn_selector_op_name(op), n);
 	if (!sched_parse_int64(values[0], &v))
 		return jn_error_set(err, JN_ERR_INVALID,
 			"requirement %s: operator %s needs one integer value, got \"%s\"", r->key,
-			op_name(op), values[0]);
+			jn_selector_op_name(op), values[0]);
 	r->complement = true;
 	switch (op) {
 	case JN_OP_GT:

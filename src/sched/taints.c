@@ -61,28 +61,14 @@ bool jn_pod_tolerates(const struct jn_pod *pod, const struct jn_taint *taints, s
 	return false;
 }
 
-static const char *effect_name(enum jn_taint_effect e)
-{
-	switch (e) {
-	case JN_TAINT_NO_SCHEDULE:
-		return "NoSchedule";
-	case JN_TAINT_PREFER_NO_SCHEDULE:
-		return "PreferNoSchedule";
-	case JN_TAINT_NO_EXECUTE:
-		return "NoExecute";
-	default:
-		return "";
-	}
-}
-
 size_t jn_taint_format(const struct jn_taint *t, char *out, size_t size)
 {
 	struct sched_text text;
 	sched_text_init(&text, out, size);
 	const char *value = t->value ? t->value : "";
 	if (value[0])
-		sched_text_printf(&text, "%s=%s:%s", t->key, value, effect_name(t->effect));
+		sched_text_printf(&text, "%s=%s:%s", t->key, value, jn_taint_effect_name(t->effect));
 	else
-		sched_text_printf(&text, "%s:%s", t->key, effect_name(t->effect));
+		sched_text_printf(&text, "%s:%s", t->key, jn_taint_effect_name(t->effect));
 	return text.len;
 }

@@ -100,8 +100,7 @@ size_t jn_req_format(const struct jn_req *r, char *out, size_t size)
 	struct sched_text t;
 	sched_text_init(&t, out, size);
 	enum jn_selector_op op = jn_req_op(r);
-	sched_text_printf(&t, "%s %s", r->key, op == JN_OP_IN ? "In" : op == JN_OP_NOT_IN ? "NotIn"
-		: op == JN_OP_EXISTS ? "Exists" : "DoesNotExist");
+	sched_text_printf(&t, "%s %s", r->key, jn_selector_op_name(op));
 	if (op == JN_OP_IN || op == JN_OP_NOT_IN) {
 		sched_text_put(&t, " ");
 		put_values(&t, r);

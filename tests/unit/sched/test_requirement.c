@@ -1,3 +1,5 @@
+#include <stdint.h>
+
 #include "sched_test.h"
 
 /* Karpenter's Requirement.Intersection cases, plus the bounds and minValues corner cases. */
@@ -57,6 +59,62 @@ static void intersects_sets(void)
 		jn_req_release(&a);
 		jn_req_release(&b);
 	}
+}
+
+/*
+ * The oracle for intersection is membership: v is in a ∩ b exactly when it is in a and in b.
+ * Random sets over a small universe (integers, so bounds bite, and words, so they do not).
+ */
+static void intersection_agrees_with_membership(void)
+{
+	static const char *const universe[] = { "0", "1", "2", "3", "4", "5", "-1", "x", "y", "" };
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt",
+		"Gte", "Lte" };
+	uint32_t seed = 12345;
+	size_t failures = 0, runs = 0;
+	for (int round = 0; round < 3000; round++) {
+		char text[2][128];
+		struct jn_req set[2];
+		for (int s = 0; s < 2; s++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *op = ops[(seed >> 16) % JN_ARRAY_LEN(ops)];
+			int len = snprintf(text[s], sizeof(text[s]), "k %s", op);
+			if (op[0] == 'G' || op[0] == 'L') {
+				seed = seed * 1103515245u + 12345u;
+				snprintf(text[s] + len, sizeof(text[s]) - len, " %d", (int)((seed >> 16) % 7) - 1);
+			} else if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
+				seed = seed * 1103515245u + 12345u;
+				for (size_t v = 0; v < JN_ARRAY_LEN(universe) - 1; v++)
+					if ((seed >> (v + 8)) & 1)
+						len += snprintf(text[s] + len, sizeof(text[s]) - len, " %s",
+							universe[v]);
+			}
+			set[s] = test_req(text[s]);
+		}
+		struct jn_req ab, ba;
+		jn_req_copy(&ab, &set[0]);
+		jn_req_intersect(&ab, &set[1]);
+		jn_req_copy(&ba, &set[1]);
+		jn_req_intersect(&ba, &set[0]);
+		bool ok = jn_req_check(&ab) && jn_req_check(&ba) &&
+			jn_req_intersects(&set[0], &set[1]) == !jn_req_is_empty(&ab);
+		for (size_t v = 0; v < JN_ARRAY_LEN(universe); v++) {
+			bool both = jn_req_has(&set[0], universe[v]) && jn_req_has(&set[1], universe[v]);
+			ok = ok && jn_req_has(&ab, universe[v]) == both && jn_req_has(&ba, universe[v]) == both;
+			/* a finite result lists exactly its members */
+			if (both && !ab.complement)
+				ok = ok && !jn_req_is_empty(&ab);
+		}
+		if (!ok && failures++ < 5)
+			jn_tap_diag("disagrees: {%s} ∩ {%s} = %s", text[0], text[1], test_fmt(&ab));
+		runs++;
+		jn_req_release(&ab);
+		jn_req_release(&ba);
+		jn_req_release(&set[0]);
+		jn_req_release(&set[1]);
+	}
+	CHECK_INT_EQ(runs, 3000);
+	CHECK_INT_EQ(failures, 0);
 }
 
 static void tests_membership(void)
@@ -231,6 +289,7 @@ static void well_known_set_is_sorted(void)
 int main(void)
 {
 	JN_RUN(intersects_sets);
+	JN_RUN(intersection_agrees_with_membership);
 	JN_RUN(tests_membership);
 	JN_RUN(reads_operators_and_absence);
 	JN_RUN(rejects_bad_bounds);
