@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the test world's control plane (quick when the Go caches are warm) and runs the
+# integration suite. Extra arguments go to pytest (e.g. -k ec2, -x).
+#
+# Results: JUnit XML in build-cluster/integration.xml (read by .ci/summarize.py); component logs
+# of each world in build-cluster/worlds/<name>-<time>-<pid>/logs/. The whole run is bounded by
+# JN_INTEGRATION_TIMEOUT seconds (default 1800).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+python=${PYTHON:-python3}
+bash tests/cluster/build.sh || { echo "integration: control plane build failed"; exit 1; }
+rm -rf build-cluster/integration.xml build-cluster/worlds  # logs of the previous run
+cd tests/integration
+timeout --kill-after=30 "${JN_INTEGRATION_TIMEOUT:-1800}" \
+  "$python" -m pytest -q --junitxml="$root/build-cluster/integration.xml" "$@"
