@@ -37,6 +37,19 @@ struct jn_policy_set {
 	size_t n_classes;
 };
 
+/* qsort and bsearch, minus the undefined behaviour of a NULL base for an empty array. */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static void *find(const void *key, const void *base, size_t n, size_t size,
+	int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 struct jn_policy_builder *jn_policy_builder_create(void)
 {
 	return jn_xcalloc(1, sizeof(struct jn_policy_builder));
@@ -249,7 +262,7 @@ int jn_policy_builder_add_dir(struct jn_policy_builder *b, const char *path,
 			free(full);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), name_cmp);
+	sort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = jn_policy_builder_add_file(b, names[i], err);
 	for (size_t i = 0; i < n; i++)
@@ -295,7 +308,7 @@ static int named_cmp(const void *a, const void *b)
 
 static int check_unique(struct named *items, size_t n, const char *what, struct jn_error *err)
 {
-	qsort(items, n, sizeof(*items), named_cmp);
+	sort(items, n, sizeof(*items), named_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(items[i].name, items[i - 1].name) != 0)
 			continue;
@@ -376,11 +389,11 @@ struct jn_policy_set *jn_policy_builder_finish(struct jn_policy_builder *b,
 {
 	if (check_names(b, err) < 0)
 		return NULL;
-	qsort(b->classes, b->n_classes, sizeof(*b->classes), class_cmp);
+	sort(b->classes, b->n_classes, sizeof(*b->classes), class_cmp);
 	for (size_t i = 0; i < b->n_pools; i++) {
 		const struct jn_nodepool *p = &b->pools[i];
 		struct jn_ec2nodeclass key = { .name = p->node_class_ref.name };
-		if (bsearch(&key, b->classes, b->n_classes, sizeof(key), class_cmp))
+		if (find(&key, b->classes, b->n_classes, sizeof(key), class_cmp))
 			continue;
 		char at[512];
 		jn_error_set(err, JN_ERR_INVALID, "%s: spec.template.spec.nodeClassRef.name: "
@@ -389,7 +402,7 @@ struct jn_policy_set *jn_policy_builder_finish(struct jn_policy_builder *b,
 			p->name);
 		return NULL;
 	}
-	qsort(b->pools, b->n_pools, sizeof(*b->pools), pool_order);
+	sort(b->pools, b->n_pools, sizeof(*b->pools), pool_order);
 	struct jn_policy_set *set = jn_xcalloc(1, sizeof(*set));
 	atomic_init(&set->refs, 1);
 	set->pools = b->pools;
@@ -399,7 +412,7 @@ struct jn_policy_set *jn_policy_builder_finish(struct jn_policy_builder *b,
 	set->pools_by_name = jn_xcalloc(set->n_pools + 1, sizeof(*set->pools_by_name));
 	for (size_t i = 0; i < set->n_pools; i++)
 		set->pools_by_name[i] = &set->pools[i];
-	qsort(set->pools_by_name, set->n_pools, sizeof(*set->pools_by_name), pool_ptr_by_name);
+	sort(set->pools_by_name, set->n_pools, sizeof(*set->pools_by_name), pool_ptr_by_name);
 	memset(b, 0, sizeof(*b));
 	log_set(set, log);
 	return set;
@@ -451,7 +464,7 @@ const struct jn_nodepool *jn_policy_set_nodepool(const struct jn_policy_set *set
 {
 	struct jn_nodepool key = { .name = (char *)name };
 	const struct jn_nodepool *kp = &key;
-	const struct jn_nodepool **hit = bsearch(&kp, set->pools_by_name, set->n_pools,
+	const struct jn_nodepool **hit = find(&kp, set->pools_by_name, set->n_pools,
 		sizeof(*set->pools_by_name), pool_ptr_by_name);
 	return hit ? *hit : NULL;
 }
@@ -471,7 +484,7 @@ const struct jn_ec2nodeclass *jn_policy_set_nodeclass(const struct jn_policy_set
 	const char *name)
 {
 	struct jn_ec2nodeclass key = { .name = (char *)name };
-	return bsearch(&key, set->classes, set->n_classes, sizeof(key), class_cmp);
+	return find(&key, set->classes, set->n_classes, sizeof(key), class_cmp);
 }
 
 const struct jn_ec2nodeclass *jn_policy_set_nodeclass_for(const struct jn_policy_set *set,

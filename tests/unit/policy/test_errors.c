@@ -105,8 +105,102 @@ static void each_fixture_fails_with_its_message(void)
 	}
 }
 
+/* EC2NodeClass, kubelet and budget rules, each as a one-line change to a valid class or pool. */
+#define NC "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n" \
+	"  amiSelectorTerms: [{alias: al2023@latest}]\n  role: r\n" \
+	"  subnetSelectorTerms: [{tags: {a: b}}]\n  securityGroupSelectorTerms: [{tags: {a: b}}]\n"
+#define NP "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: p}\nspec:\n" \
+	"  template: {spec: {nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, " \
+	"name: c}, requirements: []}}\n"
+
+static const struct { const char *text; const char *msg; } inline_cases[] = {
+	{ NC "  instanceStorePolicy: RAID1\n",
+		"t.yaml:9:24: spec.instanceStorePolicy: unknown instance store policy \"RAID1\": "
+		"expected RAID0" },
+	{ NC "  tags: {kubernetes.io/cluster/demo: owned}\n",
+		"t.yaml:9:38: spec.tags.kubernetes.io/cluster/demo: tag contains a restricted tag "
+		"matching kubernetes.io/cluster/" },
+	{ NC "  kubelet: {systemReserved: {gpu: 1}}\n",
+		"t.yaml:9:35: spec.kubelet.systemReserved.gpu: valid keys for systemReserved are "
+		"['cpu','memory','ephemeral-storage','pid']" },
+	{ NC "  kubelet: {evictionSoft: {memory.available: 1Gi}}\n",
+		"t.yaml:9:12: spec.kubelet: evictionSoft signal \"memory.available\" does not have a "
+		"matching evictionSoftGracePeriod" },
+	{ NC "  kubelet: {imageGCHighThresholdPercent: 50, imageGCLowThresholdPercent: 60}\n",
+		"t.yaml:9:12: spec.kubelet: imageGCHighThresholdPercent must be greater than "
+		"imageGCLowThresholdPercent" },
+	{ NC "  metadataOptions: {httpPutResponseHopLimit: 65}\n",
+		"t.yaml:9:46: spec.metadataOptions.httpPutResponseHopLimit: must be between 1 and 64, "
+		"got 65" },
+	{ NC "  blockDeviceMappings: [{ebs: {volumeType: gp3}}]\n",
+		"t.yaml:9:31: spec.blockDeviceMappings[0].ebs: snapshotID or volumeSize must be defined" },
+	{ NC "  blockDeviceMappings: [{ebs: {volumeSize: 100000Gi}}]\n",
+		"t.yaml:9:44: spec.blockDeviceMappings[0].ebs.volumeSize: invalid volume size "
+		"\"100000Gi\": expected a whole number of Gi (up to 59000), G (64000), Ti (58) or T (64)" },
+	{ "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n"
+	  "  amiSelectorTerms: [{alias: al2023@latest}, {id: ami-123}]\n  role: r\n"
+	  "  subnetSelectorTerms: [{tags: {a: b}}]\n  securityGroupSelectorTerms: [{tags: {a: b}}]\n",
+		"t.yaml:5:22: spec.amiSelectorTerms[0]: 'alias' is mutually exclusive, cannot be set "
+		"with a combination of other amiSelectorTerms" },
+	{ "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n"
+	  "  amiSelectorTerms: [{alias: windows2022@v1}]\n  role: r\n"
+	  "  subnetSelectorTerms: [{tags: {a: b}}]\n  securityGroupSelectorTerms: [{tags: {a: b}}]\n",
+		"t.yaml:5:30: spec.amiSelectorTerms[0].alias: invalid alias \"windows2022@v1\": windows "
+		"families may only specify version 'latest'" },
+	{ "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n"
+	  "  amiSelectorTerms: [{alias: al2023@latest}]\n  role: r\n"
+	  "  subnetSelectorTerms: [{id: subnet-1, tags: {a: b}}]\n",
+		"t.yaml:7:25: spec.subnetSelectorTerms[0]: 'id' is mutually exclusive, cannot be set "
+		"with a combination of other fields" },
+	{ "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n"
+	  "  amiSelectorTerms: [{tags: {a: b}}]\n  role: r\n"
+	  "  subnetSelectorTerms: [{tags: {a: b}}]\n  securityGroupSelectorTerms: [{tags: {a: b}}]\n",
+		"t.yaml:5:3: spec: must specify amiFamily if amiSelectorTerms does not contain an alias" },
+	{ "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n"
+	  "  amiSelectorTerms: [{alias: al2023@latest}]\n  role: r\n"
+	  "  subnetSelectorTerms: []\n  securityGroupSelectorTerms: [{tags: {a: b}}]\n",
+		"t.yaml:7:24: spec.subnetSelectorTerms: must have at least one term" },
+	{ NP "  disruption:\n    consolidateAfter: 1m\n    budgets: [{nodes: \"1\", schedule: "
+	  "\"61 * * * *\", duration: 10m}]\n",
+		"t.yaml:8:38: spec.disruption.budgets[0].schedule: invalid cron schedule \"61 * * * *\"" },
+	{ NP "  disruption:\n    consolidateAfter: 1m\n    budgets: [{nodes: \"1\", schedule: "
+	  "\"@daily\", duration: 90s}]\n",
+		"t.yaml:8:58: spec.disruption.budgets[0].duration: invalid duration \"1m30s\": must be "
+		"whole minutes" },
+	{ NP "  disruption:\n    consolidateAfter: 1m\n    budgets: [{nodes: \"1\", reasons: "
+	  "[Expired]}]\n",
+		"t.yaml:8:38: spec.disruption.budgets[0].reasons[0]: unknown disruption reason "
+		"\"Expired\": expected Underutilized, Empty or Drifted" },
+	{ NP "  disruption: {consolidationPolicy: WhenUnderutilized, consolidateAfter: 0s}\n",
+		"t.yaml:6:37: spec.disruption.consolidationPolicy: unknown consolidation policy "
+		"\"WhenUnderutilized\": expected WhenEmpty or WhenEmptyOrUnderutilized" },
+	{ NP "  disruption: {consolidateAfter: -5m}\n",
+		"t.yaml:6:34: spec.disruption.consolidateAfter: invalid duration \"-5m\": must not be "
+		"negative" },
+	{ "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata: {name: p}\n",
+		"t.yaml:1:13: apiVersion: unsupported apiVersion \"karpenter.sh/v1beta1\" for kind "
+		"NodePool: expected \"karpenter.sh/v1\"" },
+	{ "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: My_Pool}\n",
+		"t.yaml:3:18: metadata.name: invalid name \"My_Pool\": must be a lowercase RFC 1123 "
+		"subdomain" },
+};
+
+static void each_inline_case_fails_with_its_message(void)
+{
+	for (size_t i = 0; i < JN_ARRAY_LEN(inline_cases); i++) {
+		struct jn_policy_builder *b = jn_policy_builder_create();
+		struct jn_error err;
+		jn_error_clear(&err);
+		const char *text = inline_cases[i].text;
+		CHECK_INT_EQ(jn_policy_builder_add_text(b, "t.yaml", text, strlen(text), &err), -1);
+		CHECK_STR_EQ(err.msg, inline_cases[i].msg);
+		jn_policy_builder_destroy(b);
+	}
+}
+
 int main(void)
 {
 	JN_RUN(each_fixture_fails_with_its_message);
+	JN_RUN(each_inline_case_fails_with_its_message);
 	return jn_tap_done();
 }
