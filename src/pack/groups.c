@@ -215,6 +215,7 @@ void pk_groups_build(struct pk_solve *s)
 				if (s->groups[g].zone)
 					c->touches_zone = true;
 			}
+		c->limit_k = PK_NONE;
 		c->own_self = jn_xcalloc(c->n_own ? c->n_own : 1, sizeof(*c->own_self));
 		c->own_zone_mask = jn_xcalloc(c->n_own ? c->n_own : 1, sizeof(*c->own_zone_mask));
 		for (uint32_t k = 0; k < c->n_own; k++) {
@@ -228,6 +229,9 @@ void pk_groups_build(struct pk_solve *s)
 			if (!g->zone && c->own_self[k] && c->own_soft_level[k] == 0 &&
 					(g->kind == PK_ANTI || g->kind == PK_SPREAD))
 				c->host_limited = true;
+			if (!g->zone && c->own_soft_level[k] == 0 && c->limit_k == PK_NONE &&
+					(g->kind == PK_ANTI || g->kind == PK_SPREAD))
+				c->limit_k = k;
 		}
 	}
 }

@@ -27,7 +27,8 @@
 #define PK_DIM_MEM 1
 #define PK_DIM_EPH 2
 #define PK_DIM_PODS 3
-#define PK_MAX_ZONES 32
+#define PK_MAX_ZONES 31
+#define PK_NO_ZONE_BIT (1u << 31)   /* bins without a zone label, in bin masks */
 #define PK_MAX_VARIANTS 8
 #define PK_NONE UINT32_MAX
 
@@ -53,6 +54,10 @@ struct pk_group {
 	int32_t *zone_owners;               /* [n_zones] pods owning the term (PK_ANTI) */
 	uint32_t zone_eligible;             /* PK_SPREAD zone: mask of the domains */
 	int32_t total;                      /* matching pods everywhere */
+	/* hostname ANTI/SPREAD: bins that may still take an owner, in bin order (lazily pruned) */
+	uint32_t *open_bins;
+	size_t n_open_bins, cap_open_bins;
+	uint32_t bins_seen;
 };
 
 /* A class: pods whose constraints are identical (requests may differ). */
@@ -63,6 +68,8 @@ struct pk_class {
 	size_t signature_len;
 	bool generic;                       /* no placement constraint at all */
 	bool host_limited;                  /* at most a few of its pods per node */
+	uint32_t limit_k;                   /* own index of the required hostname group that
+	                                       limits it most (scans its open bins), or PK_NONE */
 	/* soft constraints, in relaxation order */
 	uint32_t n_pref_aff, n_pref_anti, n_pref_node, n_soft_spread;
 	uint32_t max_level;
@@ -89,6 +96,9 @@ struct pk_class {
 	int64_t rem[PK_DIMS];
 	uint32_t rem_pods;
 	uint32_t cursor;                    /* bins before it never take this class (level 0) */
+	/* the last new-claim choice, reused while the demand it was made for holds */
+	uint32_t memo_site, memo_level, memo_zmask;
+	double memo_n;
 };
 
 /* A place a new node can come from: pool x variant x offering. */
@@ -174,6 +184,10 @@ struct pk_solve {
 
 	struct pk_bin *bins;
 	uint32_t n_bins, cap_bins;
+	/* first-fit tree over bins: per node the max remaining cpu, memory, pods and the zones */
+	uint32_t tree_size;
+	int64_t *tree_rem;                  /* [2 * tree_size * 3] */
+	uint32_t *tree_zones;               /* [2 * tree_size] */
 	int64_t min_req[PK_DIMS];           /* the smallest request of any pod, per dimension */
 	int64_t rem_generic[PK_DIMS];       /* remaining demand of classes with no placement limits */
 	uint32_t rem_generic_pods;

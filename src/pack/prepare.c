@@ -144,6 +144,7 @@ static void classes_build(struct pk_solve *s)
 			c = s->n_classes;
 			struct pk_class *k = JN_PUSH(s->classes, s->n_classes, cap);
 			pk_class_init(k, &in->pods[i], h);
+			k->memo_site = PK_NONE;
 			k->signature = jn_xstrndup(b.data, b.len);
 			k->signature_len = b.len;
 			for (uint32_t d = PK_DIM_PODS + 1; d < s->n_dims; d++)
@@ -348,9 +349,12 @@ void pk_release(struct pk_solve *s)
 	for (uint32_t g = 0; g < s->n_groups; g++) {
 		free(s->groups[g].zone_count);
 		free(s->groups[g].zone_owners);
+		free(s->groups[g].open_bins);
 	}
 	free(s->groups);
 	free(s->bin_counts);
+	free(s->tree_rem);
+	free(s->tree_zones);
 	free(s->bound_anti);
 	for (size_t i = 0; s->fail_why && i < s->in->n_pods; i++)
 		free(s->fail_why[i]);

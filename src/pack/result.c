@@ -139,6 +139,28 @@ char *pk_explain(struct pk_solve *s, uint32_t pod, const char *dynamic_why)
 	return jn_buf_detach(&b, NULL);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* jn_reqs_add without the copy: r moves into reqs (thousands of claims, 60 values each). */
+static void reqs_take(struct jn_reqs *reqs, struct jn_req *r)
+{
+	size_t i = 0;
+	while (i < reqs->len && strcmp(reqs->items[i].key, r->key) < 0)
+		i++;
+	if (i < reqs->len && strcmp(reqs->items[i].key, r->key) == 0) {
+		jn_req_intersect(&reqs->items[i], r);
+		jn_req_release(r);
+		return;
+	}
+	reqs->items = jn_xgrow(reqs->items, &reqs->cap, reqs->len + 1, sizeof(*reqs->items));
+	memmove(&reqs->items[i + 1], &reqs->items[i], (reqs->len - i) * sizeof(*reqs->items));
+	reqs->items[i] = *r;
+	reqs->len++;
+}
+
 static void claim_requirements(struct pk_solve *s, const struct pk_bin *b,
 	const struct pk_pool *p, struct jn_reqs *out)
 {
@@ -150,17 +172,18 @@ static void claim_requirements(struct pk_solve *s, const struct pk_bin *b,
 		size_t n = 0;
 		for (uint32_t i = 0; i < b->n_options; i++) {
 			const char *v = jn_strmap_get(&s->sites[b->options[i]].labels.map, keys[k]);
-			bool seen = false;
-			for (size_t j = 0; j < n && !seen; j++)
-				seen = strcmp(values[j], v) == 0;
-			if (v && !seen)
+			if (v && (n == 0 || v != values[n - 1]))
 				values[n++] = v;
 		}
+		qsort(values, n, sizeof(*values), str_cmp);
+		size_t u = 0;
+		for (size_t i = 0; i < n; i++)
+			if (u == 0 || strcmp(values[u - 1], values[i]) != 0)
+				values[u++] = values[i];
+		n = u;
 		struct jn_req r;
-		if (jn_req_init(&r, keys[k], JN_OP_IN, values, n, 0, NULL) == 0) {
-			jn_reqs_add(out, &r, NULL, 0);
-			jn_req_release(&r);
-		}
+		if (jn_req_init(&r, keys[k], JN_OP_IN, values, n, 0, NULL) == 0)
+			reqs_take(out, &r);
 	}
 	free(values);
 	const struct pk_site *site = &s->sites[b->site];

@@ -68,6 +68,81 @@ static uint32_t bin_new(struct pk_solve *s)
 	return s->n_bins++;
 }
 
+/*
+ * The first-fit tree: a segment tree over bins whose nodes hold the component-wise maximum of
+ * their bins' remaining cpu, memory and pods, and the union of their zones. Finding the first
+ * bin at or after `from` that could hold a request skips whole subtrees that cannot, so a
+ * pod's scan costs O(log bins) per candidate instead of one step per full or wrong-zone bin.
+ */
+static void tree_leaf(struct pk_solve *s, uint32_t bi)
+{
+	const struct pk_bin *b = &s->bins[bi];
+	uint32_t i = s->tree_size + bi;
+	static const uint32_t dims[3] = { PK_DIM_CPU, PK_DIM_MEM, PK_DIM_PODS };
+	for (int k = 0; k < 3; k++)
+		s->tree_rem[i * 3 + k] = b->closed ? -1 : b->cap[dims[k]] - b->used[dims[k]];
+	s->tree_zones[i] = b->zone == PK_NONE ? PK_NO_ZONE_BIT : 1u << b->zone;
+}
+
+static void tree_pull(struct pk_solve *s, uint32_t i)
+{
+	for (int k = 0; k < 3; k++)
+		s->tree_rem[i * 3 + k] = JN_MAX(s->tree_rem[2 * i * 3 + k],
+			s->tree_rem[(2 * i + 1) * 3 + k]);
+	s->tree_zones[i] = s->tree_zones[2 * i] | s->tree_zones[2 * i + 1];
+}
+
+static void tree_update(struct pk_solve *s, uint32_t bi)
+{
+	if (bi >= s->tree_size) {
+		uint32_t size = s->tree_size ? s->tree_size : 64;
+		while (size <= bi)
+			size *= 2;
+		s->tree_size = size;
+		free(s->tree_rem);
+		free(s->tree_zones);
+		s->tree_rem = jn_xmalloc(2 * (size_t)size * 3 * sizeof(int64_t));
+		s->tree_zones = jn_xcalloc(2 * (size_t)size, sizeof(uint32_t));
+		for (size_t i = 0; i < 2 * (size_t)size * 3; i++)
+			s->tree_rem[i] = -1;
+		for (uint32_t b = 0; b < s->n_bins; b++)
+			tree_leaf(s, b);
+		for (uint32_t i = size - 1; i > 0; i--)
+			tree_pull(s, i);
+		return;
+	}
+	tree_leaf(s, bi);
+	for (uint32_t i = (s->tree_size + bi) / 2; i > 0; i /= 2)
+		tree_pull(s, i);
+}
+
+static bool tree_node_ok(const struct pk_solve *s, uint32_t i, const int64_t *req, uint32_t zmask)
+{
+	return s->tree_rem[i * 3] >= req[PK_DIM_CPU] && s->tree_rem[i * 3 + 1] >= req[PK_DIM_MEM] &&
+		s->tree_rem[i * 3 + 2] >= req[PK_DIM_PODS] && (s->tree_zones[i] & zmask);
+}
+
+static uint32_t tree_find(const struct pk_solve *s, uint32_t node, uint32_t lo, uint32_t hi,
+	uint32_t from, const int64_t *req, uint32_t zmask)
+{
+	if (hi <= from || lo >= s->n_bins || !tree_node_ok(s, node, req, zmask))
+		return PK_NONE;
+	if (hi - lo == 1)
+		return lo;
+	uint32_t mid = lo + (hi - lo) / 2;
+	uint32_t r = tree_find(s, 2 * node, lo, mid, from, req, zmask);
+	return r != PK_NONE ? r : tree_find(s, 2 * node + 1, mid, hi, from, req, zmask);
+}
+
+/* The first bin at or after from that may hold req in a zone of zmask, or PK_NONE. */
+static uint32_t first_fit(const struct pk_solve *s, uint32_t from, const int64_t *req,
+	uint32_t zmask)
+{
+	if (from >= s->n_bins)
+		return PK_NONE;
+	return tree_find(s, 1, 0, s->tree_size, from, req, zmask);
+}
+
 static void close_if_full(struct pk_solve *s, struct pk_bin *b)
 {
 	for (uint32_t d = 0; d < s->n_dims; d++)
@@ -120,6 +195,8 @@ static void existing_bins(struct pk_solve *s)
 		}
 	}
 	pk_groups_count_bound(s);
+	for (uint32_t b = 0; b < s->n_bins; b++)
+		tree_update(s, b);
 }
 
 static void bin_note_class(struct pk_bin *b, uint32_t key)
@@ -173,35 +250,98 @@ static void place(struct pk_solve *s, uint32_t pod, uint32_t bi, uint32_t level)
 	s->pod_level[pod] = level;
 	demand_done(s, pod);
 	close_if_full(s, b);
+	tree_update(s, bi);
+}
+
+/* Whether bin b can never again take an owner of group g (counts only grow). */
+static bool saturated(struct pk_solve *s, const struct pk_class *c, uint32_t k, uint32_t b)
+{
+	const struct pk_group *g = &s->groups[c->own[k]];
+	int32_t here = pk_bin_counts(s, b)[c->own[k] * 2];
+	if (s->bins[b].closed)
+		return true;
+	if (g->kind == PK_ANTI)
+		return here > 0;
+	return here + (c->own_self[k] ? 1 : 0) > g->spread->max_skew;
+}
+
+static bool bin_takes(struct pk_solve *s, uint32_t pod, uint32_t level, uint32_t bi,
+	uint32_t zmask, bool *permanent, const char **why);
+
+/*
+ * Classes limited per node (hostname anti-affinity, hostname spread) scan the open-bin list of
+ * their limiting group instead of every bin: with thousands of one-pod-per-node claims that
+ * list holds only the few bins still free of such pods. Saturated and closed bins are dropped
+ * from it as they are met; order is kept, so this is still first fit.
+ */
+static bool try_open_bins(struct pk_solve *s, uint32_t pod, uint32_t level, uint32_t zmask,
+	const char **why)
+{
+	struct pk_class *c = &s->classes[s->pod_class[pod]];
+	struct pk_group *g = &s->groups[c->own[c->limit_k]];
+	for (; g->bins_seen < s->n_bins; g->bins_seen++)
+		*JN_PUSH(g->open_bins, g->n_open_bins, g->cap_open_bins) = g->bins_seen;
+	size_t w = 0, r = 0;
+	bool placed = false;
+	for (; r < g->n_open_bins && !placed; r++) {
+		uint32_t bi = g->open_bins[r];
+		if (saturated(s, c, c->limit_k, bi))
+			continue;
+		bool permanent;
+		placed = bin_takes(s, pod, level, bi, zmask, &permanent, why);
+		if (placed)
+			place(s, pod, bi, level);
+		g->open_bins[w++] = bi;
+	}
+	for (; r < g->n_open_bins; r++)
+		g->open_bins[w++] = g->open_bins[r];
+	g->n_open_bins = w;
+	return placed;
+}
+
+static bool bin_takes(struct pk_solve *s, uint32_t pod, uint32_t level, uint32_t bi,
+	uint32_t zmask, bool *permanent, const char **why)
+{
+	uint32_t ci = s->pod_class[pod];
+	struct pk_class *c = &s->classes[ci];
+	uint32_t rank = pk_level_node_rank(c, level);
+	const int64_t *req = &s->pod_req[(size_t)pod * s->n_dims];
+	struct pk_bin *b = &s->bins[bi];
+	bool ok;
+	*permanent = true;
+	if (b->closed)
+		ok = false;
+	else if (b->claim) {
+		const uint64_t *sites = pk_class_sites(s, ci, rank);
+		ok = (sites[b->site / 64] >> (b->site % 64)) & 1;
+	} else
+		ok = pk_class_node_ok(s, ci, rank, b->node);
+	if (ok && !fits(b->used, req, b->cap, s->n_dims)) {
+		ok = false;
+		*permanent = false;
+	}
+	if (ok && c->has_ports && jn_host_ports_conflict(&b->ports, c->rep->host_ports,
+			c->rep->n_host_ports, NULL, 0))
+		ok = false;
+	if (ok && (c->n_own || c->n_member_of))
+		ok = pk_groups_bin_ok(s, ci, level, bi, b->zone, zmask, permanent, why);
+	return ok;
 }
 
 static bool try_bins(struct pk_solve *s, uint32_t pod, uint32_t level, const char **why)
 {
 	uint32_t ci = s->pod_class[pod];
 	struct pk_class *c = &s->classes[ci];
-	uint32_t rank = pk_level_node_rank(c, level);
-	const uint64_t *sites = pk_class_sites(s, ci, rank);
 	const int64_t *req = &s->pod_req[(size_t)pod * s->n_dims];
 	uint32_t zmask = c->touches_zone ? pk_groups_zone_mask(s, ci, level, false, why) : ~0u;
-	for (uint32_t bi = level == 0 ? c->cursor : 0; bi < s->n_bins; bi++) {
-		struct pk_bin *b = &s->bins[bi];
-		bool permanent = true, ok;
-		if (b->closed)
-			ok = false;
-		else if (b->claim)
-			ok = (sites[b->site / 64] >> (b->site % 64)) & 1;
-		else
-			ok = pk_class_node_ok(s, ci, rank, b->node);
-		if (ok && !fits(b->used, req, b->cap, s->n_dims)) {
-			ok = false;
-			permanent = false;
-		}
-		if (ok && c->has_ports && jn_host_ports_conflict(&b->ports, c->rep->host_ports,
-				c->rep->n_host_ports, NULL, 0))
-			ok = false;
-		if (ok && (c->n_own || c->n_member_of))
-			ok = pk_groups_bin_ok(s, ci, level, bi, b->zone, zmask, &permanent, why);
-		if (!ok) {
+	if (zmask == 0)
+		return false;
+	if (c->limit_k != PK_NONE && pk_group_active(c, c->limit_k, level))
+		return try_open_bins(s, pod, level, zmask, why);
+	for (uint32_t bi = first_fit(s, level == 0 ? c->cursor : 0, req, zmask); bi != PK_NONE;
+			bi = first_fit(s, bi + 1, req, zmask)) {
+		bool permanent;
+		if (!bin_takes(s, pod, level, bi, zmask, &permanent, why)) {
 			if (permanent && level == 0 && bi == c->cursor)
 				c->cursor++;
 			continue;
@@ -264,6 +404,20 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 	double best_score = INFINITY;
 	bool pool_done = false;
 	int64_t zero[PK_DIMS] = { 0 };
+	uint32_t dim;
+	/*
+	 * The previous choice for this class stands while the demand it was made for has not
+	 * shrunk by more than a tenth (the score moves slowly with N): thousands of one-pod
+	 * claims (hostname anti-affinity) then cost one scan of the offerings, not thousands.
+	 */
+	if (c->memo_site != PK_NONE && c->memo_level == level && c->memo_zmask == zmask &&
+			N <= c->memo_n && N >= c->memo_n * 0.9 &&
+			fits(zero, req, s->sites[c->memo_site].cap, s->n_dims) &&
+			within_limits(&s->pools[s->sites[c->memo_site].pool], &s->sites[c->memo_site],
+				s->n_dims, &dim)) {
+		best = c->memo_site;
+		n = 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct pk_site *site = &s->sites[list[i]];
 		if (site->pool != pool) {
@@ -279,7 +433,6 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 			pool_done = true;   /* sorted by price: nothing later in this pool can win */
 			continue;
 		}
-		uint32_t dim;
 		if (!within_limits(&s->pools[pool], site, s->n_dims, &dim)) {
 			if (limit_dim == PK_NONE - 1)
 				limit_dim = dim;
@@ -307,6 +460,12 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 	}
 	if (best == PK_NONE)
 		return false;
+	if (n > 0) {
+		c->memo_site = best;
+		c->memo_level = level;
+		c->memo_zmask = zmask;
+		c->memo_n = N;
+	}
 	uint32_t bi = bin_new(s);
 	struct pk_bin *b = &s->bins[bi];
 	const struct pk_site *site = &s->sites[best];
