@@ -167,7 +167,7 @@ static void prioritize_scores_most_allocated(void)
 		&status);
 	CHECK_STR_EQ(out, "[{\"Host\":\"n-ok\",\"Score\":1}]");
 	free(out);
-	out = call(ext, jn_extender_prioritize, "{\"Pod\":{\"spec\":{\"containers\":[{\"resources\":"
+	out = call(ext, jn_extender_prioritize, "{\"Pod\":{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"resources\":"
 		"{\"requests\":{\"cpu\":\"12x\"}}}]}},\"NodeNames\":[]}", &status);
 	CHECK_INT_EQ(status, 400);
 	CHECK_STR_CONTAINS(out, "Pod.spec.containers[0].resources.requests.cpu");
