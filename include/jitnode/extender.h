@@ -107,4 +107,17 @@ size_t jn_extender_routes(struct jn_extender *ext, struct jn_http_route *out, si
 /** Binds counted so far, by result ("success", "conflict", "error"). */
 uint64_t jn_extender_bind_count(const struct jn_extender *ext, const char *result);
 
+struct jn_cache;
+struct jn_kube_client;
+
+/**
+ * The daemon's backend: node views from the cluster cache (its marks, the node's deletion
+ * timestamp and disruption taints, allocatable and the summed requests of its pods) and
+ * bindings through the API client. Both are borrowed and must outlive the backend. Owned;
+ * destroy with jn_extender_backend_cluster_destroy (NULL is allowed).
+ */
+struct jn_extender_backend *jn_extender_backend_cluster_create(struct jn_cache *cache,
+	struct jn_kube_client *client);
+void jn_extender_backend_cluster_destroy(struct jn_extender_backend *backend);
+
 #endif
