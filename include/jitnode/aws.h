@@ -379,6 +379,21 @@ void jn_aws_client_destroy(struct jn_aws_client *c);
 int jn_aws_client_call(struct jn_aws_client *c, const struct jn_aws_query *q,
 	struct jn_xml_node **out, char *code, size_t code_size, struct jn_error *err);
 
+/*
+ * For calls whose retry could do the work twice (CreateFleet where ClientToken is not honoured):
+ * before_retry runs before each retry and returns 1 when the work turns out to be done (the
+ * call then stops and returns 1 with *out NULL), 0 to go on retrying, -1 to stop with err.
+ */
+struct jn_aws_retry_guard {
+	int (*before_retry)(void *ctx, int attempt, struct jn_error *err);
+	void *ctx;
+};
+
+/** jn_aws_client_call with a guard (NULL: none). Returns 0, 1 (guard said done) or -1. */
+int jn_aws_client_call_guarded(struct jn_aws_client *c, const struct jn_aws_query *q,
+	const struct jn_aws_retry_guard *guard, struct jn_xml_node **out, char *code,
+	size_t code_size, struct jn_error *err);
+
 /** A copy of the counters. */
 void jn_aws_client_stats(struct jn_aws_client *c, struct jn_aws_client_stats *out);
 

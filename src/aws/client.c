@@ -186,6 +186,13 @@ static bool retryable(enum jn_error_kind kind)
 int jn_aws_client_call(struct jn_aws_client *c, const struct jn_aws_query *q,
 	struct jn_xml_node **out, char *code, size_t code_size, struct jn_error *err)
 {
+	return jn_aws_client_call_guarded(c, q, NULL, out, code, code_size, err);
+}
+
+int jn_aws_client_call_guarded(struct jn_aws_client *c, const struct jn_aws_query *q,
+	const struct jn_aws_retry_guard *guard, struct jn_xml_node **out, char *code,
+	size_t code_size, struct jn_error *err)
+{
 	*out = NULL;
 	if (code && code_size)
 		code[0] = '\0';
@@ -219,9 +226,19 @@ int jn_aws_client_call(struct jn_aws_client *c, const struct jn_aws_query *q,
 				JN_LOG_STR("error", err->msg));
 		count(c, &c->stats.retries);
 		jn_clock_sleep_until(c->clock, jn_clock_mono_ns(c->clock) + delay);
+		if (guard) {
+			struct jn_error gerr;
+			int g = guard->before_retry(guard->ctx, attempt + 1, &gerr);
+			if (g != 0) {
+				rc = g > 0 ? 1 : -1;
+				if (g < 0)
+					*err = gerr;
+				break;
+			}
+		}
 	}
 	if (rc < 0) {
-		if (attempt > 1)
+		if (attempt > 1 && retryable(err->kind))
 			jn_error_prefix(err, "calling %s (gave up after %d attempts)", action, attempt);
 		else
 			jn_error_prefix(err, "calling %s", action);

@@ -1,0 +1,63 @@
+#ifndef JITNODE_EC2_H
+#define JITNODE_EC2_H
+
+/*
+ * The EC2 cloud provider: the constructor is its only public symbol (STYLE §1.1); everything
+ * else is reached through cloud.h.
+ *
+ * What create does, in order (Karpenter's instance provider, re-derived):
+ *   1. Looks for a live instance tagged with the claim (karpenter.sh/nodeclaim + the cluster
+ *      tag): one found is returned as is, so a launch retried after a crash or a lost answer
+ *      never makes a second instance (moto ignores ClientToken; real EC2 honours it too).
+ *   2. Resolves the node class: subnets and security groups from their selector terms (ids,
+ *      tags; terms ORed), the AMI from its terms (id, or DescribeImages by tags/name/owner,
+ *      newest first; aliases need SSM and are refused with JN_ERR_NODECLASS_NOT_READY unless
+ *      alias_image_id is set). Nothing resolved: JN_ERR_NODECLASS_NOT_READY.
+ *   3. Finds or creates the launch template "jitnode/<cluster>/<hash>", the hash covering node
+ *      class, AMI, security groups, user data, block devices, metadata options and profile.
+ *   4. CreateFleet Type=instant, capacity 1: one override per (offering, subnet in its zone),
+ *      cheapest first, offerings in the ICE cache left out; spot uses price-capacity-optimized,
+ *      on-demand lowest-price; tags on instance, volume and fleet; ClientToken derived from the
+ *      cluster and claim names. The call is not retried blindly: before a retry the claim's
+ *      tag is looked up again (step 1).
+ *   5. Each errorSet entry with a capacity code marks (type, zone, capacity type) in the ICE
+ *      cache for ice_ttl_ns; no instance at all gives JN_ERR_INSUFFICIENT_CAPACITY naming each
+ *      failed offering and its code.
+ * instance_types: the built-in catalog for the region, with offerings EC2 does not list in
+ * DescribeInstanceTypeOfferings made unavailable (when discover_offerings is set; the result is
+ * kept for catalog_ttl_ns and replaced only by a successful, non-empty refresh), and the ICE
+ * cache applied on every call.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jn_aws_client;
+struct jn_catalog_options;
+struct jn_clock;
+struct jn_cloud_provider;
+struct jn_error;
+struct jn_logger;
+
+struct jn_ec2_options {
+	const char *cluster_name;           /* required: tags kubernetes.io/cluster/<name> */
+	const char *region;                 /* required: the catalog's region */
+	const struct jn_catalog_options *catalog_options;   /* NULL: defaults */
+	int64_t ice_ttl_ns;                 /* 0: 3 minutes */
+	int64_t catalog_ttl_ns;             /* 0: 5 minutes */
+	bool discover_offerings;            /* ask DescribeInstanceTypeOfferings */
+	int describe_page_size;             /* MaxResults of DescribeInstances; 0: 500 */
+	const char *alias_image_id;         /* AMI used for alias terms (no SSM); NULL: refuse */
+};
+
+/**
+ * Creates the provider. client (an "ec2" jn_aws_client), clock and log are borrowed and must
+ * outlive it; log may be NULL. Fails with JN_ERR_INVALID for missing options or with the
+ * catalog's error for a region the built-in data does not hold. Owned: jn_cloud_destroy.
+ */
+struct jn_cloud_provider *jn_ec2_provider_create(const struct jn_ec2_options *options,
+	struct jn_aws_client *client, const struct jn_clock *clock, struct jn_logger *log,
+	struct jn_error *err);
+
+#endif

@@ -1,0 +1,137 @@
+#ifndef JITNODE_EC2_INTERNAL_H
+#define JITNODE_EC2_INTERNAL_H
+
+/*
+ * Private to src/cloud/ec2: the provider struct, the XML codecs of the answers it reads, and
+ * the node-class resolution. Tests include this header to check the codecs on fixtures.
+ */
+
+#include <pthread.h>
+
+#include "../cloud_internal.h"
+#include "jitnode/aws.h"
+#include "jitnode/cloud.h"
+#include "jitnode/ec2.h"
+
+struct jn_ec2nodeclass;
+
+#define EC2_API_VERSION "2016-11-15"
+
+struct ec2_provider {
+	struct jn_cloud_provider base;
+	struct jn_aws_client *client;
+	const struct jn_clock *clock;
+	struct jn_logger *log;
+	char *cluster;
+	char *cluster_tag;                  /* "kubernetes.io/cluster/<cluster>" */
+	char *region;
+	char *alias_image_id;
+	int describe_page_size;
+	bool discover_offerings;
+	int64_t catalog_ttl_ns;
+	struct jn_ice_cache *ice;
+	pthread_mutex_t lock;               /* guards the fields below */
+	struct jn_catalog *builtin;         /* the built-in data, never changes */
+	struct jn_catalog *discovered;      /* builtin minus offerings EC2 does not list */
+	int64_t discovered_at_ns;
+	struct jn_strmap templates;         /* launch template names known to exist */
+};
+
+/* ---- codecs (codec.c) ---- */
+
+struct ec2_fleet_error {
+	char *instance_type;
+	char *zone;                         /* override's AvailabilityZone; "" when absent */
+	char *subnet_id;
+	enum jn_capacity_type capacity_type;
+	char *code;
+	char *message;
+};
+
+struct ec2_fleet_instance {
+	char *instance_id;
+	char *instance_type;
+	char *zone;
+	char *subnet_id;
+	enum jn_capacity_type capacity_type;
+};
+
+struct ec2_fleet_result {
+	char *fleet_id;
+	struct ec2_fleet_error *errors;
+	size_t n_errors;
+	struct ec2_fleet_instance *instances;   /* one per instance id */
+	size_t n_instances;
+};
+
+/** Decodes a CreateFleet answer. JN_ERR_INVALID when the root is not CreateFleetResponse. */
+int ec2_decode_fleet(const struct jn_xml_node *root, struct ec2_fleet_result *out,
+	struct jn_error *err);
+void ec2_fleet_result_release(struct ec2_fleet_result *r);
+
+/** Decodes one Instance element (DescribeInstances, RunInstances). */
+int ec2_decode_instance(const struct jn_xml_node *item, struct jn_instance *out,
+	struct jn_error *err);
+
+/**
+ * Appends the instances of a DescribeInstances page to out; *next_token is the page's
+ * nextToken (owned) or NULL on the last page.
+ */
+int ec2_decode_instances(const struct jn_xml_node *root, struct jn_instance_list *out,
+	char **next_token, struct jn_error *err);
+
+/* ---- resolution (resolve.c) ---- */
+
+struct ec2_subnet {
+	char *id;
+	char *zone;
+	long available_ips;
+};
+
+struct ec2_resolved {
+	struct ec2_subnet *subnets;
+	size_t n_subnets;
+	char **security_groups;             /* ids, sorted */
+	size_t n_security_groups;
+	char *image_id;
+};
+
+void ec2_resolved_release(struct ec2_resolved *r);
+/** Resolves subnets, security groups and the AMI; JN_ERR_NODECLASS_NOT_READY when empty. */
+int ec2_resolve(struct ec2_provider *p, const struct jn_ec2nodeclass *nc, struct ec2_resolved *out,
+	struct jn_error *err);
+
+/** Adds Filter.N for each tag of a selector term; "*" becomes a tag-key filter. Returns next N. */
+int ec2_add_tag_filters(struct jn_aws_query *q, int n, const struct jn_strmap *tags);
+
+/* ---- launch templates (launch_template.c) ---- */
+
+/** Finds or creates the template for (class, resolved); writes its name (owned) to *name. */
+int ec2_ensure_launch_template(struct ec2_provider *p, const struct jn_ec2nodeclass *nc,
+	const struct ec2_resolved *res, char **name, struct jn_error *err);
+
+/* ---- instances (instances.c) ---- */
+
+/** DescribeInstances with the query's filters, all pages appended to out (live ones only). */
+int ec2_describe_instances(struct ec2_provider *p, struct jn_aws_query *q,
+	struct jn_instance_list *out, bool paged, struct jn_error *err);
+/** The live instance tagged with claim, if any: 1 found (out filled), 0 none, -1 error. */
+int ec2_find_claim(struct ec2_provider *p, const char *claim, struct jn_instance *out,
+	struct jn_error *err);
+
+/* The seam's get, delete and list. */
+int ec2_get(struct jn_cloud_provider *cp, const char *provider_id, struct jn_instance *out,
+	struct jn_error *err);
+int ec2_delete(struct jn_cloud_provider *cp, const char *provider_id, struct jn_error *err);
+int ec2_list(struct jn_cloud_provider *cp, struct jn_instance_list *out, struct jn_error *err);
+
+/* ---- fleet (fleet.c) ---- */
+
+int ec2_create(struct jn_cloud_provider *cp, const struct jn_launch_request *req,
+	struct jn_instance *out, struct jn_error *err);
+/** The ClientToken of a claim: "jn-" + hex SHA-256 of "<cluster>/<claim>", 64 characters. */
+void ec2_client_token(const char *cluster, const char *claim, char out[65]);
+
+struct ec2_provider *ec2_from_provider(struct jn_cloud_provider *cp);
+
+#endif

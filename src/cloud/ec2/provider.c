@@ -1,0 +1,206 @@
+/*
+ * The EC2 provider: construction, the catalog (instance_types) and drift. create lives in
+ * fleet.c; get, delete and list in instances.c.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ec2_internal.h"
+#include "jitnode/clock.h"
+#include "jitnode/error.h"
+#include "jitnode/log.h"
+#include "jitnode/policy.h"
+
+static const struct jn_cloud_provider_impl ec2_impl;
+
+struct ec2_provider *ec2_from_provider(struct jn_cloud_provider *cp)
+{
+	assert(cp->impl == &ec2_impl);
+	return (struct ec2_provider *)cp;
+}
+
+/*
+ * builtin minus the (type, zone) pairs DescribeInstanceTypeOfferings does not list. Returns a
+ * new reference, or NULL with err when the call failed or listed nothing (then the caller keeps
+ * the snapshot it has: a refresh is swapped in only when valid).
+ */
+static struct jn_catalog *discover(struct ec2_provider *p, struct jn_error *err)
+{
+	struct jn_strmap offered;
+	jn_strmap_init(&offered);
+	char *token = NULL;
+	int rc = 0;
+	for (int page = 0; page < 100; page++) {
+		struct jn_aws_query q;
+		jn_aws_query_init(&q, "DescribeInstanceTypeOfferings", EC2_API_VERSION);
+		jn_aws_query_add(&q, "LocationType", "availability-zone");
+		jn_aws_query_add(&q, "MaxResults", "1000");
+		jn_aws_query_add(&q, "NextToken", token);
+		free(token);
+		token = NULL;
+		struct jn_xml_node *root = NULL;
+		rc = jn_aws_client_call(p->client, &q, &root, NULL, 0, err);
+		jn_aws_query_release(&q);
+		if (rc < 0)
+			break;
+		const struct jn_xml_node *set = jn_xml_child(root, "instanceTypeOfferingSet");
+		for (size_t i = 0; set && i < set->n_children; i++) {
+			const char *t = jn_xml_text(set->children[i], "instanceType");
+			const char *z = jn_xml_text(set->children[i], "location");
+			if (t && z) {
+				char *key = jn_xasprintf("%s/%s", t, z);
+				jn_strmap_set(&offered, key, "");
+				free(key);
+			}
+		}
+		const char *next = jn_xml_text(root, "nextToken");
+		token = next && *next ? jn_xstrdup(next) : NULL;
+		jn_xml_free(root);
+		if (!token)
+			break;
+	}
+	free(token);
+	struct jn_catalog *cat = NULL;
+	if (rc == 0 && offered.len == 0)
+		jn_error_set(err, JN_ERR_UNAVAILABLE, "ec2 lists no instance type offering");
+	if (rc == 0 && offered.len > 0) {
+		struct jn_offering_key *keys = NULL;
+		size_t n = 0, cap = 0;
+		for (size_t i = 0; i < jn_catalog_len(p->builtin); i++) {
+			const struct jn_instance_type *it = jn_catalog_at(p->builtin, i);
+			for (size_t k = 0; k < it->n_offerings; k++) {
+				char key[160];
+				snprintf(key, sizeof(key), "%s/%s", it->name, it->offerings[k].zone);
+				if (!jn_strmap_has(&offered, key))
+					*JN_PUSH(keys, n, cap) = (struct jn_offering_key){ it->name,
+						it->offerings[k].zone, it->offerings[k].capacity_type };
+			}
+		}
+		cat = jn_catalog_with_unavailable(p->builtin, keys, n);
+		if (p->log)
+			jn_log_info(p->log, "refreshed instance type offerings",
+				JN_LOG_INT("offered", offered.len), JN_LOG_INT("not_offered", n));
+		free(keys);
+	}
+	jn_strmap_release(&offered);
+	return cat;
+}
+
+static struct jn_catalog *ec2_instance_types(struct jn_cloud_provider *cp,
+	const struct jn_nodepool *pool, struct jn_error *err)
+{
+	struct ec2_provider *p = ec2_from_provider(cp);
+	int64_t now = jn_clock_mono_ns(p->clock);
+	pthread_mutex_lock(&p->lock);
+	bool stale = p->discover_offerings &&
+		(!p->discovered || now - p->discovered_at_ns >= p->catalog_ttl_ns);
+	pthread_mutex_unlock(&p->lock);
+	if (stale) {
+		struct jn_error derr;
+		struct jn_catalog *fresh = discover(p, &derr);
+		pthread_mutex_lock(&p->lock);
+		if (fresh) {
+			jn_catalog_unref(p->discovered);
+			p->discovered = fresh;
+			p->discovered_at_ns = now;
+		} else if (p->log) {
+			jn_log_warn(p->log, "keeping instance type offerings after failed refresh",
+				JN_LOG_STR("error", derr.msg));
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_lock(&p->lock);
+	struct jn_catalog *base = jn_catalog_ref(p->discovered ? p->discovered : p->builtin);
+	pthread_mutex_unlock(&p->lock);
+	struct jn_catalog *cat = jn_ice_cache_apply(p->ice, base);
+	jn_catalog_unref(base);
+	return cat;
+}
+
+static int ec2_is_drifted(struct jn_cloud_provider *cp, const struct jn_drift_query *q,
+	enum jn_drift_reason *out, struct jn_error *err)
+{
+	*out = JN_DRIFT_NONE;
+	if (!q->node_class)
+		return 0;
+	struct ec2_provider *p = ec2_from_provider(cp);
+	struct jn_instance in;
+	if (ec2_get(cp, q->provider_id, &in, err) < 0)
+		return -1;
+	struct ec2_resolved res;
+	if (ec2_resolve(p, q->node_class, &res, err) < 0) {
+		jn_instance_release(&in);
+		return jn_error_prefix(err, "checking drift of '%s'", q->provider_id);
+	}
+	if (*in.image_id && strcmp(in.image_id, res.image_id) != 0)
+		*out = JN_DRIFT_AMI;
+	bool subnet_ok = !*in.subnet_id;
+	for (size_t i = 0; !subnet_ok && i < res.n_subnets; i++)
+		subnet_ok = strcmp(res.subnets[i].id, in.subnet_id) == 0;
+	if (*out == JN_DRIFT_NONE && !subnet_ok)
+		*out = JN_DRIFT_SUBNET;
+	ec2_resolved_release(&res);
+	jn_instance_release(&in);
+	return 0;
+}
+
+static void ec2_destroy(struct jn_cloud_provider *cp)
+{
+	struct ec2_provider *p = ec2_from_provider(cp);
+	jn_catalog_unref(p->builtin);
+	jn_catalog_unref(p->discovered);
+	jn_ice_cache_destroy(p->ice);
+	jn_strmap_release(&p->templates);
+	pthread_mutex_destroy(&p->lock);
+	free(p->cluster);
+	free(p->cluster_tag);
+	free(p->region);
+	free(p->alias_image_id);
+	free(p);
+}
+
+static const struct jn_cloud_provider_impl ec2_impl = {
+	.name = "ec2",
+	.create = ec2_create,
+	.delete = ec2_delete,
+	.get = ec2_get,
+	.list = ec2_list,
+	.instance_types = ec2_instance_types,
+	.is_drifted = ec2_is_drifted,
+	.destroy = ec2_destroy,
+};
+
+struct jn_cloud_provider *jn_ec2_provider_create(const struct jn_ec2_options *o,
+	struct jn_aws_client *client, const struct jn_clock *clock, struct jn_logger *log,
+	struct jn_error *err)
+{
+	if (!o->cluster_name || !*o->cluster_name || !o->region || !*o->region) {
+		jn_error_set(err, JN_ERR_INVALID, "creating ec2 provider: cluster name and region are "
+			"required");
+		return NULL;
+	}
+	struct jn_catalog *builtin = jn_catalog_builtin(o->region, o->catalog_options, err);
+	if (!builtin) {
+		jn_error_prefix(err, "creating ec2 provider in '%s'", o->region);
+		return NULL;
+	}
+	struct ec2_provider *p = jn_xcalloc(1, sizeof(*p));
+	p->base.impl = &ec2_impl;
+	p->client = client;
+	p->clock = clock;
+	p->log = log;
+	p->cluster = jn_xstrdup(o->cluster_name);
+	p->cluster_tag = jn_xasprintf("%s%s", JN_TAG_CLUSTER_PREFIX, o->cluster_name);
+	p->region = jn_xstrdup(o->region);
+	p->alias_image_id = jn_xstrdup(o->alias_image_id);
+	p->describe_page_size = o->describe_page_size > 0 ? o->describe_page_size : 500;
+	p->discover_offerings = o->discover_offerings;
+	p->catalog_ttl_ns = o->catalog_ttl_ns > 0 ? o->catalog_ttl_ns : 300 * JN_NS_PER_SEC;
+	p->ice = jn_ice_cache_create(clock, o->ice_ttl_ns);
+	p->builtin = builtin;
+	jn_strmap_init(&p->templates);
+	pthread_mutex_init(&p->lock, NULL);
+	return &p->base;
+}

@@ -1,0 +1,403 @@
+/*
+ * The EC2 provider through a scripted transport: the codecs on recorded answers
+ * (tests/fixtures/aws/ec2), the exact CreateFleet request, the ICE cache fed by an errorSet,
+ * idempotency by tag, pagination, termination.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../../src/cloud/ec2/ec2_internal.h"
+#include "fake_clock.h"
+#include "../aws/fake_transport.h"
+#include "jitnode/aws.h"
+#include "jitnode/catalog.h"
+#include "jitnode/cloud.h"
+#include "jitnode/ec2.h"
+#include "jitnode/policy.h"
+#include "tap.h"
+
+#define WALL (INT64_C(1795434600) * JN_NS_PER_SEC)
+
+static struct jn_xml_node *fixture_tree(const char *name)
+{
+	char *doc = fake_fixture(name);
+	struct jn_xml_node *root = NULL;
+	struct jn_error err;
+	if (jn_xml_parse(doc, strlen(doc), NULL, &root, &err) < 0)
+		jn_tap_diag("%s: %s", name, err.msg);
+	free(doc);
+	return root;
+}
+
+static void codec_create_fleet(void)
+{
+	struct jn_xml_node *root = fixture_tree("ec2/create_fleet_success.xml");
+	struct ec2_fleet_result r;
+	CHECK_INT_EQ(ec2_decode_fleet(root, &r, NULL), 0);
+	CHECK_STR_EQ(r.fleet_id, "fleet-0a1b2c3d4e5f60718");
+	CHECK_INT_EQ(r.n_errors, 0);
+	CHECK_INT_EQ(r.n_instances, 1);
+	CHECK_STR_EQ(r.instances[0].instance_id, "i-0123456789abcdef0");
+	CHECK_STR_EQ(r.instances[0].zone, "us-east-1a");
+	CHECK_INT_EQ(r.instances[0].capacity_type, JN_CAPACITY_ON_DEMAND);
+	ec2_fleet_result_release(&r);
+	jn_xml_free(root);
+
+	root = fixture_tree("ec2/create_fleet_partial.xml");
+	CHECK_INT_EQ(ec2_decode_fleet(root, &r, NULL), 0);
+	CHECK_INT_EQ(r.n_errors, 2);
+	CHECK_STR_EQ(r.errors[0].instance_type, "c5.large");
+	CHECK_STR_EQ(r.errors[0].zone, "us-east-1a");
+	CHECK_INT_EQ(r.errors[0].capacity_type, JN_CAPACITY_SPOT);
+	CHECK_STR_EQ(r.errors[0].code, "InsufficientInstanceCapacity");
+	CHECK_STR_EQ(r.errors[1].code, "UnfulfillableCapacity");
+	CHECK_STR_EQ(r.errors[1].subnet_id, "subnet-0bbb2222");
+	CHECK_INT_EQ(r.n_instances, 1);
+	CHECK_STR_EQ(r.instances[0].instance_id, "i-0fedcba9876543210");
+	CHECK_INT_EQ(r.instances[0].capacity_type, JN_CAPACITY_SPOT);
+	ec2_fleet_result_release(&r);
+	jn_xml_free(root);
+
+	root = fixture_tree("ec2/error_throttling.xml");
+	struct jn_error err;
+	CHECK_INT_EQ(ec2_decode_fleet(root, &r, &err), -1);
+	CHECK_STR_EQ(err.msg, "expected CreateFleetResponse, got 'Response'");
+	jn_xml_free(root);
+}
+
+static void codec_describe_instances_two_pages(void)
+{
+	struct jn_instance_list list = { 0 };
+	char *token = NULL;
+	struct jn_xml_node *root = fixture_tree("ec2/describe_instances_page1.xml");
+	CHECK_INT_EQ(ec2_decode_instances(root, &list, &token, NULL), 0);
+	CHECK_STR_EQ(token, "r-0002");
+	free(token);
+	jn_xml_free(root);
+	root = fixture_tree("ec2/describe_instances_page2.xml");
+	CHECK_INT_EQ(ec2_decode_instances(root, &list, &token, NULL), 0);
+	CHECK(token == NULL);
+	jn_xml_free(root);
+	CHECK_INT_EQ(list.len, 3);
+	struct jn_instance *a = &list.items[0], *b = &list.items[1], *c = &list.items[2];
+	CHECK_STR_EQ(a->provider_id, "aws:///us-east-1a/i-0aaa000000000001");
+	CHECK_STR_EQ(a->instance_type, "m5.large");
+	CHECK_INT_EQ(a->state, JN_INSTANCE_RUNNING);
+	CHECK_INT_EQ(a->capacity_type, JN_CAPACITY_ON_DEMAND);
+	CHECK_STR_EQ(a->private_dns_name, "ip-10-0-1-17.ec2.internal");
+	CHECK_STR_EQ(a->image_id, "ami-0123456789abcdef0");
+	CHECK_INT_EQ(a->launch_time_wall_ns, INT64_C(1795428930) * JN_NS_PER_SEC);
+	CHECK_STR_EQ(jn_strmap_get(&a->tags, "karpenter.sh/nodeclaim"), "default-abcde");
+	CHECK_INT_EQ(a->tags.len, 4);
+	CHECK_INT_EQ(b->capacity_type, JN_CAPACITY_SPOT);
+	CHECK_INT_EQ(b->state, JN_INSTANCE_PENDING);
+	CHECK_STR_EQ(b->private_dns_name, "ip-10-0-2-9.ec2.internal");
+	CHECK_INT_EQ(c->state, JN_INSTANCE_SHUTTING_DOWN);
+	CHECK_STR_EQ(c->zone, "us-east-1c");
+	jn_instance_list_release(&list);
+}
+
+/* ---- the provider ---- */
+
+struct rig {
+	struct fake_transport t;
+	struct jn_fake_clock clock;
+	struct jn_aws_credentials_provider *creds;
+	struct jn_aws_client *client;
+	struct jn_cloud_provider *cp;
+	struct jn_ec2nodeclass nc;
+};
+
+static void rig_init(struct rig *r)
+{
+	fake_transport_init(&r->t);
+	jn_fake_clock_init(&r->clock, WALL);
+	struct jn_aws_credentials c = { .access_key_id = "AKID", .secret_access_key = "s" };
+	r->creds = jn_aws_credentials_provider_static(&c);
+	struct jn_aws_client_config cfg = { .service = "ec2", .region = "us-east-1",
+		.endpoint = "http://127.0.0.1:5000", .max_attempts = 4, .jitter_seed = 1 };
+	r->client = jn_aws_client_create(&cfg, &r->t.base, r->creds, &r->clock.base, NULL);
+	struct jn_ec2_options o = { .cluster_name = "demo", .region = "us-east-1",
+		.describe_page_size = 5 };
+	struct jn_error err;
+	r->cp = jn_ec2_provider_create(&o, r->client, &r->clock.base, NULL, &err);
+	memset(&r->nc, 0, sizeof(r->nc));
+	r->nc.name = jn_xstrdup("default");
+	r->nc.n_subnet_terms = 1;
+	r->nc.subnet_terms = jn_xcalloc(1, sizeof(struct jn_selector_term));
+	jn_strmap_init(&r->nc.subnet_terms[0].tags);
+	jn_strmap_set(&r->nc.subnet_terms[0].tags, "karpenter.sh/discovery", "demo");
+	r->nc.n_security_group_terms = 1;
+	r->nc.security_group_terms = jn_xcalloc(1, sizeof(struct jn_selector_term));
+	jn_strmap_init(&r->nc.security_group_terms[0].tags);
+	r->nc.security_group_terms[0].id = jn_xstrdup("sg-0123");
+	r->nc.n_ami_terms = 1;
+	r->nc.ami_terms = jn_xcalloc(1, sizeof(struct jn_selector_term));
+	jn_strmap_init(&r->nc.ami_terms[0].tags);
+	r->nc.ami_terms[0].id = jn_xstrdup("ami-0123456789abcdef0");
+	jn_strmap_init(&r->nc.tags);
+	r->nc.metadata_options = (struct jn_metadata_options){ .http_endpoint_enabled = true,
+		.http_put_response_hop_limit = 1, .http_tokens_required = true };
+}
+
+static void rig_release(struct rig *r)
+{
+	jn_cloud_destroy(r->cp);
+	jn_aws_client_destroy(r->client);
+	jn_aws_credentials_provider_destroy(r->creds);
+	fake_transport_release(&r->t);
+	jn_ec2nodeclass_release(&r->nc);
+}
+
+static const char *empty_instances =
+	"<DescribeInstancesResponse><requestId>x</requestId><reservationSet/></DescribeInstancesResponse>";
+static const char *subnets =
+	"<DescribeSubnetsResponse><subnetSet>"
+	"<item><subnetId>subnet-0aaa1111</subnetId><availabilityZone>us-east-1a</availabilityZone>"
+	"<availableIpAddressCount>250</availableIpAddressCount></item>"
+	"<item><subnetId>subnet-0bbb2222</subnetId><availabilityZone>us-east-1b</availabilityZone>"
+	"<availableIpAddressCount>250</availableIpAddressCount></item>"
+	"</subnetSet></DescribeSubnetsResponse>";
+static const char *groups =
+	"<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-0123</groupId></item>"
+	"</securityGroupInfo></DescribeSecurityGroupsResponse>";
+static const char *lt_missing =
+	"<Response><Errors><Error><Code>InvalidLaunchTemplateName.NotFoundException</Code>"
+	"<Message>not found</Message></Error></Errors><RequestID>r</RequestID></Response>";
+static const char *lt_created =
+	"<CreateLaunchTemplateResponse><launchTemplate><launchTemplateId>lt-1</launchTemplateId>"
+	"</launchTemplate></CreateLaunchTemplateResponse>";
+
+static const char *one_instance =
+	"<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+	"<instanceId>i-0fedcba9876543210</instanceId><imageId>ami-0123456789abcdef0</imageId>"
+	"<instanceState><code>0</code><name>pending</name></instanceState>"
+	"<privateDnsName>ip-10-0-2-9.ec2.internal</privateDnsName><instanceType>m5.large</instanceType>"
+	"<launchTime>2026-11-23T11:50:00.000Z</launchTime>"
+	"<placement><availabilityZone>us-east-1b</availabilityZone></placement>"
+	"<subnetId>subnet-0bbb2222</subnetId><instanceLifecycle>spot</instanceLifecycle>"
+	"<tagSet><item><key>karpenter.sh/nodeclaim</key><value>default-x7k2p</value></item></tagSet>"
+	"</item></instancesSet></item></reservationSet></DescribeInstancesResponse>";
+
+static const struct jn_launch_offering spot3[] = {
+	{ "m5.large", "us-east-1b", JN_CAPACITY_SPOT, 0.035 },
+	{ "c5.large", "us-east-1a", JN_CAPACITY_SPOT, 0.031 },
+	{ "c5.large", "us-east-1b", JN_CAPACITY_SPOT, 0.033 },
+	{ "m5.large", "us-east-1c", JN_CAPACITY_SPOT, 0.030 },     /* no subnet in 1c */
+	{ "m5.large", "us-east-1a", JN_CAPACITY_ON_DEMAND, 0.096 }, /* spot wins: left out */
+};
+
+static void create_builds_fleet_and_feeds_ice_cache(void)
+{
+	struct rig r;
+	rig_init(&r);
+	char *partial = fake_fixture("ec2/create_fleet_partial.xml");
+	fake_transport_push(&r.t, 200, empty_instances);
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 400, lt_missing);
+	fake_transport_push(&r.t, 200, lt_created);
+	fake_transport_push(&r.t, 200, partial);
+	fake_transport_push(&r.t, 200, one_instance);
+	struct jn_launch_request req = { .claim_name = "default-x7k2p", .nodepool_name = "default",
+		.node_class_name = "default", .node_class = &r.nc, .offerings = spot3, .n_offerings = 5 };
+	struct jn_instance in;
+	struct jn_error err;
+	int rc = jn_cloud_create(r.cp, &req, &in, &err);
+	CHECK_INT_EQ(rc, 0);
+	if (rc < 0)
+		jn_tap_diag("%s", err.msg);
+	CHECK_INT_EQ(r.t.n_requests, 7);
+	CHECK_STR_CONTAINS(r.t.requests[0].body, "Action=DescribeInstances&Version=2016-11-15"
+		"&Filter.1.Name=tag%3Akarpenter.sh%2Fnodeclaim&Filter.1.Value.1=default-x7k2p"
+		"&Filter.2.Name=tag%3Akubernetes.io%2Fcluster%2Fdemo&Filter.2.Value.1=owned"
+		"&Filter.3.Name=instance-state-name&Filter.3.Value.1=pending");
+	CHECK_STR_EQ(r.t.requests[1].body, "Action=DescribeSubnets&Version=2016-11-15"
+		"&Filter.1.Name=tag%3Akarpenter.sh%2Fdiscovery&Filter.1.Value.1=demo");
+	CHECK_STR_EQ(r.t.requests[2].body,
+		"Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=sg-0123");
+	CHECK_STR_CONTAINS(r.t.requests[4].body, "Action=CreateLaunchTemplate&Version=2016-11-15"
+		"&LaunchTemplateName=jitnode%2Fdemo%2F");
+	CHECK_STR_CONTAINS(r.t.requests[4].body, "&LaunchTemplateData.ImageId=ami-0123456789abcdef0"
+		"&LaunchTemplateData.SecurityGroupId.1=sg-0123"
+		"&LaunchTemplateData.MetadataOptions.HttpEndpoint=enabled");
+	CHECK_STR_CONTAINS(r.t.requests[4].body, "MetadataOptions.HttpTokens=required");
+	const char *fleet = r.t.requests[5].body;
+	char token[65];
+	ec2_client_token("demo", "default-x7k2p", token);
+	CHECK_INT_EQ(strlen(token), 64);
+	CHECK_STR_CONTAINS(fleet, token);
+	/* Cheapest first, one override per (offering, subnet in its zone), no on-demand. */
+	CHECK_STR_CONTAINS(fleet, "&Type=instant&TargetCapacitySpecification.TotalTargetCapacity=1"
+		"&TargetCapacitySpecification.DefaultTargetCapacityType=spot"
+		"&SpotOptions.AllocationStrategy=price-capacity-optimized"
+		"&LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName=jitnode%2Fdemo%2F");
+	CHECK_STR_CONTAINS(fleet, "LaunchTemplateSpecification.Version=%24Latest"
+		"&LaunchTemplateConfigs.1.Overrides.1.InstanceType=c5.large"
+		"&LaunchTemplateConfigs.1.Overrides.1.SubnetId=subnet-0aaa1111"
+		"&LaunchTemplateConfigs.1.Overrides.1.AvailabilityZone=us-east-1a"
+		"&LaunchTemplateConfigs.1.Overrides.1.ImageId=ami-0123456789abcdef0"
+		"&LaunchTemplateConfigs.1.Overrides.1.Priority=0.031000"
+		"&LaunchTemplateConfigs.1.Overrides.2.InstanceType=c5.large"
+		"&LaunchTemplateConfigs.1.Overrides.2.SubnetId=subnet-0bbb2222");
+	CHECK_STR_CONTAINS(fleet, "Overrides.3.InstanceType=m5.large"
+		"&LaunchTemplateConfigs.1.Overrides.3.SubnetId=subnet-0bbb2222");
+	CHECK(strstr(fleet, "Overrides.4.") == NULL);
+	CHECK_STR_CONTAINS(fleet, "&TagSpecification.1.ResourceType=instance"
+		"&TagSpecification.1.Tag.1.Key=Name&TagSpecification.1.Tag.1.Value=default%2Fdefault-x7k2p");
+	CHECK_STR_CONTAINS(fleet, "TagSpecification.2.ResourceType=volume");
+	CHECK_STR_CONTAINS(fleet, "TagSpecification.3.ResourceType=fleet");
+	CHECK_STR_CONTAINS(fleet, "Key=karpenter.sh%2Fnodeclaim&TagSpecification.1.Tag.");
+	CHECK_STR_EQ(in.provider_id, "aws:///us-east-1b/i-0fedcba9876543210");
+	CHECK_STR_EQ(in.instance_type, "m5.large");
+	CHECK_INT_EQ(in.capacity_type, JN_CAPACITY_SPOT);
+	CHECK_STR_EQ(in.private_dns_name, "ip-10-0-2-9.ec2.internal");
+	jn_instance_release(&in);
+
+	/* Both errorSet entries are in the ICE cache, and the catalog shows it. */
+	struct jn_catalog *cat = jn_cloud_instance_types(r.cp, NULL, &err);
+	const struct jn_instance_type *c5 = jn_catalog_find(cat, "c5.large");
+	CHECK(!jn_instance_type_offering(c5, "us-east-1a", JN_CAPACITY_SPOT)->available);
+	CHECK(!jn_instance_type_offering(c5, "us-east-1b", JN_CAPACITY_SPOT)->available);
+	CHECK(jn_instance_type_offering(c5, "us-east-1a", JN_CAPACITY_ON_DEMAND)->available);
+	jn_catalog_unref(cat);
+
+	/* The next launch leaves them out and reuses the template (no Describe/Create of it). */
+	fake_transport_push(&r.t, 200, empty_instances);
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	char *none = fake_fixture("ec2/create_fleet_no_capacity.xml");
+	fake_transport_push(&r.t, 200, none);
+	req.claim_name = "default-second";
+	CHECK_INT_EQ(jn_cloud_create(r.cp, &req, &in, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_INSUFFICIENT_CAPACITY);
+	CHECK_STR_EQ(err.msg, "launching nodeclaim 'default-second': fleet 'fleet-2c3d4e5f607182930' "
+		"launched no instance: p5.48xlarge/us-east-1a/on-demand: InsufficientInstanceCapacity");
+	CHECK_INT_EQ(r.t.n_requests, 11);
+	CHECK_STR_CONTAINS(r.t.requests[10].body, "Overrides.1.InstanceType=m5.large"
+		"&LaunchTemplateConfigs.1.Overrides.1.SubnetId=subnet-0bbb2222");
+	CHECK(strstr(r.t.requests[10].body, "c5.large") == NULL);
+	/* Three minutes later the marks are gone. */
+	jn_fake_clock_advance(&r.clock, 181 * JN_NS_PER_SEC);
+	cat = jn_cloud_instance_types(r.cp, NULL, &err);
+	c5 = jn_catalog_find(cat, "c5.large");
+	CHECK(jn_instance_type_offering(c5, "us-east-1a", JN_CAPACITY_SPOT)->available);
+	jn_catalog_unref(cat);
+	free(partial);
+	free(none);
+	rig_release(&r);
+}
+
+static void existing_claim_is_returned_not_relaunched(void)
+{
+	struct rig r;
+	rig_init(&r);
+	fake_transport_push(&r.t, 200, one_instance);
+	struct jn_launch_request req = { .claim_name = "default-x7k2p", .node_class = &r.nc,
+		.offerings = spot3, .n_offerings = 1 };
+	struct jn_instance in;
+	struct jn_error err;
+	CHECK_INT_EQ(jn_cloud_create(r.cp, &req, &in, &err), 0);
+	CHECK_STR_EQ(in.instance_id, "i-0fedcba9876543210");
+	CHECK_INT_EQ(r.t.n_requests, 1);
+	jn_instance_release(&in);
+
+	/* A CreateFleet that fails with a 500 but launched: the retry finds it by tag instead. */
+	fake_transport_push(&r.t, 200, empty_instances);
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 200, "<DescribeLaunchTemplatesResponse><launchTemplates><item>"
+		"<launchTemplateName>x</launchTemplateName></item></launchTemplates>"
+		"</DescribeLaunchTemplatesResponse>");
+	fake_transport_push(&r.t, 500, "<html>oops</html>");
+	fake_transport_push(&r.t, 200, one_instance);
+	req.claim_name = "default-retry";
+	CHECK_INT_EQ(jn_cloud_create(r.cp, &req, &in, &err), 0);
+	CHECK_INT_EQ(r.t.n_requests, 7);
+	CHECK_STR_CONTAINS(r.t.requests[6].body, "Action=DescribeInstances");
+	CHECK_STR_EQ(in.instance_id, "i-0fedcba9876543210");
+	jn_instance_release(&in);
+	rig_release(&r);
+}
+
+static void list_pages_get_and_delete(void)
+{
+	struct rig r;
+	rig_init(&r);
+	char *p1 = fake_fixture("ec2/describe_instances_page1.xml");
+	char *p2 = fake_fixture("ec2/describe_instances_page2.xml");
+	fake_transport_push(&r.t, 200, p1);
+	fake_transport_push(&r.t, 200, p2);
+	struct jn_instance_list list = { 0 };
+	struct jn_error err;
+	CHECK_INT_EQ(jn_cloud_list(r.cp, &list, &err), 0);
+	/* The shutting-down one on page 2 is not live. */
+	CHECK_INT_EQ(list.len, 2);
+	CHECK_STR_CONTAINS(r.t.requests[0].body, "&MaxResults=5");
+	CHECK(strstr(r.t.requests[0].body, "NextToken") == NULL);
+	CHECK_STR_CONTAINS(r.t.requests[1].body, "&MaxResults=5&NextToken=r-0002");
+	CHECK_STR_CONTAINS(r.t.requests[0].body,
+		"Filter.1.Name=tag-key&Filter.1.Value.1=karpenter.sh%2Fnodepool");
+	jn_instance_list_release(&list);
+
+	fake_transport_push(&r.t, 200, "<TerminateInstancesResponse><instancesSet><item>"
+		"<instanceId>i-1</instanceId><currentState><code>32</code><name>shutting-down</name>"
+		"</currentState><previousState><code>16</code><name>running</name></previousState>"
+		"</item></instancesSet></TerminateInstancesResponse>");
+	fake_transport_push(&r.t, 200, "<TerminateInstancesResponse><instancesSet><item>"
+		"<instanceId>i-1</instanceId><currentState><code>48</code><name>terminated</name>"
+		"</currentState><previousState><code>48</code><name>terminated</name></previousState>"
+		"</item></instancesSet></TerminateInstancesResponse>");
+	fake_transport_push(&r.t, 400, "<Response><Errors><Error><Code>InvalidInstanceID.NotFound"
+		"</Code><Message>The instance ID 'i-2' does not exist</Message></Error></Errors></Response>");
+	CHECK_INT_EQ(jn_cloud_delete(r.cp, "aws:///us-east-1a/i-1", &err), 0);
+	CHECK_STR_EQ(r.t.requests[2].body, "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-1");
+	CHECK_INT_EQ(jn_cloud_delete(r.cp, "aws:///us-east-1a/i-1", &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NOT_FOUND);
+	CHECK_STR_EQ(err.msg, "deleting instance 'aws:///us-east-1a/i-1': instance 'i-1' is terminated");
+	CHECK_INT_EQ(jn_cloud_delete(r.cp, "aws:///us-east-1a/i-2", &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NOT_FOUND);
+
+	fake_transport_push(&r.t, 200, empty_instances);
+	struct jn_instance in;
+	CHECK_INT_EQ(jn_cloud_get(r.cp, "aws:///us-east-1a/i-3", &in, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NOT_FOUND);
+	CHECK_STR_EQ(err.msg, "getting instance 'aws:///us-east-1a/i-3': instance 'i-3' is terminated");
+	free(p1);
+	free(p2);
+	rig_release(&r);
+}
+
+static void auth_failure_and_unready_nodeclass(void)
+{
+	struct rig r;
+	rig_init(&r);
+	char *auth = fake_fixture("ec2/error_auth_failure.xml");
+	fake_transport_push(&r.t, 401, auth);
+	struct jn_launch_request req = { .claim_name = "c", .node_class = &r.nc, .offerings = spot3,
+		.n_offerings = 1 };
+	struct jn_instance in;
+	struct jn_error err;
+	CHECK_INT_EQ(jn_cloud_create(r.cp, &req, &in, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_UNAUTHORIZED);
+	CHECK_INT_EQ(r.t.n_requests, 1);
+	fake_transport_push(&r.t, 200, empty_instances);
+	fake_transport_push(&r.t, 200, "<DescribeSubnetsResponse><subnetSet/></DescribeSubnetsResponse>");
+	fake_transport_push(&r.t, 200, groups);
+	CHECK_INT_EQ(jn_cloud_create(r.cp, &req, &in, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NODECLASS_NOT_READY);
+	CHECK_STR_EQ(err.msg, "launching nodeclaim 'c': nodeclass 'default': no subnet matches");
+	free(auth);
+	rig_release(&r);
+}
+
+int main(void)
+{
+	JN_RUN(codec_create_fleet);
+	JN_RUN(codec_describe_instances_two_pages);
+	JN_RUN(create_builds_fleet_and_feeds_ice_cache);
+	JN_RUN(existing_claim_is_returned_not_relaunched);
+	JN_RUN(list_pages_get_and_delete);
+	JN_RUN(auth_failure_and_unready_nodeclass);
+	return jn_tap_done();
+}
