@@ -59,10 +59,25 @@
  *     (Karpenter's rule: an offering without a price is unavailable).
  *
  * Labels. Each type carries the labels a node of that type gets from its instance type, with
- * Karpenter's exact values (memory in MiB as a decimal string, GPU names lower-kebab-cased:
- * "t4", "a10g", "radeon-pro-v520"); a label whose value would be empty is left out, as
- * Karpenter's Requirements.Labels() does. The zone, zone-id and capacity-type labels belong to
- * an offering, not to the type: jn_instance_type_node_labels() adds them at node creation.
+ * Karpenter's exact values; a label whose value would be empty is left out, as Karpenter's
+ * Requirements.Labels() does:
+ *   always            node.kubernetes.io/instance-type, kubernetes.io/arch (amd64|arm64),
+ *                     kubernetes.io/os (linux), topology.kubernetes.io/region,
+ *                     karpenter.k8s.aws/instance-cpu (vCPUs), -memory (MiB, as AWS states it,
+ *                     before any overhead), -encryption-in-transit-supported (true|false),
+ *                     -capability-flex (true when the family contains "-flex")
+ *   when parsable     -family, -size (the name split at its one '.'), -category, -generation
+ *                     (Karpenter's name scheme; the mac types have neither)
+ *   when known        -hypervisor (nitro|xen), -cpu-manufacturer (intel|amd|aws),
+ *                     -cpu-sustained-clock-speed-mhz, -local-nvme (GB), -network-bandwidth
+ *                     (Mbps, Karpenter's table), -ebs-bandwidth (Mbps)
+ *   GPU types         -gpu-name, -gpu-manufacturer (lower-kebab-cased: "t4", "a10g",
+ *                     "radeon-pro-v520", "nvidia"), -gpu-count, -gpu-memory (MiB of one GPU)
+ *   Neuron types      -accelerator-name ("inferentia2"), -accelerator-manufacturer ("aws"),
+ *                     -accelerator-count (devices)
+ * The zone, zone-id and capacity-type labels belong to an offering, not to the type:
+ * jn_instance_type_node_labels() adds them at node creation. Labels Karpenter sets from the
+ * NodePool or at registration (karpenter.sh/nodepool, hostname, ...) are not the catalog's.
  *
  * Zone ids come from the data file's meta.zone_name_to_id_moto (the mapping moto's
  * DescribeAvailabilityZones answers with, which is what the simulated and moto-backed clouds
@@ -322,7 +337,13 @@ const char *jn_catalog_region(const struct jn_catalog *cat);
 const struct jn_catalog_options *jn_catalog_options(const struct jn_catalog *cat);
 /** Number of instance types. */
 size_t jn_catalog_len(const struct jn_catalog *cat);
-/** The i-th type in name order (i < len). Borrowed. */
+/**
+ * The zones of the region that offer at least one type, sorted ("us-east-1a", ...), with
+ * their zone ids ("" when unknown) at the same index when ids is not NULL. Borrowed.
+ */
+const char *const *jn_catalog_zones(const struct jn_catalog *cat, const char *const **ids,
+	size_t *n);
+/** The i-th type in name order; NULL when i >= len. Borrowed. */
 const struct jn_instance_type *jn_catalog_at(const struct jn_catalog *cat, size_t i);
 /** The type called name, or NULL. O(log n). Borrowed. */
 const struct jn_instance_type *jn_catalog_find(const struct jn_catalog *cat, const char *name);

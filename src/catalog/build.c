@@ -415,6 +415,38 @@ static void builder_init(struct builder *b, struct catalog_core *core,
 	b->zone_ids = b->zone_id_buf;
 }
 
+/*
+ * The region's zones: few (at most a handful), so a linear set beats sorting every offering.
+ * The built-in tables share zone lists, so the pointer test settles most comparisons.
+ */
+static void collect_zones(struct builder *b, struct jn_catalog *cat)
+{
+	struct catalog_core *core = b->core;
+	const char **zones = NULL;
+	size_t n = 0, cap = 0;
+	const char *last = NULL;
+	for (size_t i = 0; i < cat->n_offerings; i++) {
+		const char *z = cat->offerings[i].zone;
+		if (z == last)
+			continue;
+		last = z;
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = zones[k] == z || strcmp(zones[k], z) == 0;
+		if (!seen)
+			*JN_PUSH(zones, n, cap) = z;
+	}
+	qsort(zones, n, sizeof(*zones), cmp_str_ptr);
+	core->zones = catalog_pool_alloc(&core->pool, (n ? n : 1) * sizeof(*core->zones));
+	core->zone_ids = catalog_pool_alloc(&core->pool, (n ? n : 1) * sizeof(*core->zone_ids));
+	for (size_t k = 0; k < n; k++) {
+		core->zones[k] = zones[k];
+		core->zone_ids[k] = zone_id_of(b, zones[k]);
+	}
+	core->n_zones = n;
+	free(zones);
+}
+
 struct jn_catalog *catalog_build(const struct catalog_data *data, struct catalog_pool *source,
 	const char *region, const struct jn_catalog_options *options, struct jn_error *err)
 {
@@ -462,6 +494,7 @@ struct jn_catalog *catalog_build(const struct catalog_data *data, struct catalog
 	}
 	cat->n_types = t;
 	cat->n_offerings = off;
+	collect_zones(&b, cat);
 	free(b.zone_id_buf);
 	assert(jn_catalog_check(cat));
 	return cat;

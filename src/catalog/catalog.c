@@ -123,6 +123,15 @@ size_t jn_catalog_len(const struct jn_catalog *cat)
 	return cat->n_types;
 }
 
+const char *const *jn_catalog_zones(const struct jn_catalog *cat, const char *const **ids,
+	size_t *n)
+{
+	if (ids)
+		*ids = cat->core->zone_ids;
+	*n = cat->core->n_zones;
+	return cat->core->zones;
+}
+
 const struct jn_instance_type *jn_catalog_at(const struct jn_catalog *cat, size_t i)
 {
 	return i < cat->n_types ? &cat->types[i] : NULL;

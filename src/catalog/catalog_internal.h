@@ -114,6 +114,9 @@ struct catalog_core {
 	struct jn_catalog_options options;
 	struct catalog_pool pool;
 	struct catalog_pool source;     /* the loaded file's strings (empty for built-in data) */
+	const char **zones;             /* in pool; sorted, unique */
+	const char **zone_ids;          /* in pool; parallel to zones */
+	size_t n_zones;
 };
 
 struct jn_catalog {

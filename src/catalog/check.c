@@ -89,6 +89,40 @@ static bool offerings_ok(const struct jn_catalog *cat, const struct jn_instance_
 	return true;
 }
 
+static bool has_zone(const struct jn_catalog *cat, const char *zone)
+{
+	size_t n;
+	const char *const *zones = jn_catalog_zones(cat, NULL, &n);
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(zones[mid], zone);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static bool zones_ok(const struct jn_catalog *cat)
+{
+	size_t n;
+	const char *const *ids;
+	const char *const *zones = jn_catalog_zones(cat, &ids, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (!zones[i] || !ids[i] || (i > 0 && strcmp(zones[i - 1], zones[i]) >= 0))
+			return false;
+	}
+	/* every listed zone offers something, every offering's zone is listed */
+	for (size_t i = 0; i < cat->n_offerings; i++)
+		if (!has_zone(cat, cat->offerings[i].zone))
+			return false;
+	return n <= cat->n_offerings;
+}
+
 bool jn_catalog_check(const struct jn_catalog *cat)
 {
 	if (!cat || atomic_load(&cat->refs) <= 0 || !cat->core
@@ -107,5 +141,5 @@ bool jn_catalog_check(const struct jn_catalog *cat)
 			return false;
 		offerings += it->n_offerings;
 	}
-	return offerings == cat->n_offerings;
+	return offerings == cat->n_offerings && zones_ok(cat);
 }

@@ -294,6 +294,21 @@ static void region_filter(void)
 	CHECK(jn_catalog_find(east, "dl2q.24xlarge") == NULL);
 	CHECK(jn_catalog_find(west, "dl2q.24xlarge") != NULL);
 	CHECK_STR_EQ(jn_catalog_region(eu), "eu-west-1");
+	/* the zones with offerings, with moto's zone ids (us-east-1e offers 58 types) */
+	size_t nz;
+	const char *const *ids;
+	const char *const *zones = jn_catalog_zones(east, &ids, &nz);
+	CHECK_INT_EQ(nz, 6);
+	if (nz == 6) {
+		CHECK_STR_EQ(zones[0], "us-east-1a");
+		CHECK_STR_EQ(ids[0], "use1-az6");
+		CHECK_STR_EQ(zones[4], "us-east-1e");
+		CHECK_STR_EQ(ids[4], "use1-az3");
+		CHECK_STR_EQ(zones[5], "us-east-1f");
+	}
+	zones = jn_catalog_zones(eu, NULL, &nz);
+	CHECK_INT_EQ(nz, 3);
+	CHECK_STR_EQ(zones[2], "eu-west-1c");
 	for (size_t i = 0; i < jn_catalog_len(eu); i++) {
 		const struct jn_instance_type *it = jn_catalog_at(eu, i);
 		for (size_t j = 0; j < it->n_offerings; j++) {

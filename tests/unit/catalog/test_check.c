@@ -76,6 +76,8 @@ static void detects_each_broken_invariant(void)
 	const char *zone = offs[8].zone;
 	offs[8].zone = "eu-west-1a";
 	CHECK(!jn_catalog_check(cat));
+	offs[8].zone = "us-east-1ez";  /* in order and in the region, but not one of its zones */
+	CHECK(!jn_catalog_check(cat));
 	offs[8].zone = zone;
 
 	/* labels that disagree with the type (the labels are shared with base: restore) */

@@ -173,6 +173,16 @@ static void small_file_with_defaults(void)
 		CHECK_INT_EQ(x->offerings[3].capacity_type, JN_CAPACITY_SPOT);
 		CHECK_DBL_NEAR(x->offerings[3].price, 0.07, 1e-12);
 	}
+
+	size_t nz;
+	const char *const *ids;
+	const char *const *zones = jn_catalog_zones(cat, &ids, &nz);
+	CHECK_INT_EQ(nz, 2);
+	if (nz == 2) {
+		CHECK_STR_EQ(zones[0], "xx-test-1a");
+		CHECK_STR_EQ(zones[1], "xx-test-1b");
+		CHECK_STR_EQ(ids[1], "");
+	}
 	jn_catalog_unref(cat);
 
 	/* a region nothing is offered in */
