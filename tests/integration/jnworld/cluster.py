@@ -110,6 +110,7 @@ class Cluster:
         self.server = None
         self.etcd_url = None
         self.start_seconds = None
+        self.timings = {}  # component name -> seconds from spawn to ready
         # Extra command-line arguments per component name, appended when it starts (tests use
         # this to break a component on purpose, or to tune one).
         self.extra_args = {}
@@ -136,9 +137,11 @@ class Cluster:
         return kube.Kube(self.server, self.pki.ca_cert, base + ".crt", base + ".key")
 
     def _start(self, name, argv, probe, timeout=None):
+        t0 = time.monotonic()
         comp = self.procs.start(name, list(argv) + list(self.extra_args.get(name, ())))
         self.components[name] = comp
-        comp.wait_ready(probe, timeout or START_TIMEOUT.get(name.split("@")[0], 60))
+        comp.wait_ready(probe, timeout or START_TIMEOUT.get(name, 60))
+        self.timings[name] = time.monotonic() - t0
         return comp
 
     # ---- components ------------------------------------------------------------------------
