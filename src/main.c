@@ -18,6 +18,7 @@
 #include "jitnode/kube.h"
 #include "jitnode/log.h"
 #include "jitnode/metrics.h"
+#include "jitnode/plan.h"
 
 /* The one piece of process-wide state: set by SIGINT/SIGTERM, read by the serve loop. */
 static volatile sig_atomic_t stop_requested;
@@ -283,6 +284,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
 		return usage(stdout);
+	if (strcmp(argv[1], "plan") == 0)
+		return jn_plan_main(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "serve") == 0)
 		return serve(argc, argv);
 	fprintf(stderr, "jitnode: unknown command '%s'\n", argv[1]);
