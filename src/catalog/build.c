@@ -3,12 +3,9 @@
  * formulas and the pricing decision). Built-in data and loaded files both come through here.
  *
  * Cost: one pass over the specs of the region. Strings the data already holds (names, zones)
- * are pointed to, not copied; derived strings (label values) go into the core's pool; label
- * keys and a few common values are interned once per core. Labels are written straight into
- * slots in sorted key order, so no type's map needs sorting.
+ * are pointed to, not copied; derived strings go into the core's pool. Labels: labels.c.
  */
 #include <assert.h>
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,43 +16,6 @@
 
 #define MIB (INT64_C(1) << 20)
 #define GIB (INT64_C(1) << 30)
-
-/* Label slots, in strcmp order of their keys: a type's map is the non-empty slots in order. */
-enum label_slot {
-	L_ACCEL_COUNT, L_ACCEL_MANUFACTURER, L_ACCEL_NAME, L_CAPABILITY_FLEX, L_CATEGORY, L_CPU,
-	L_CPU_MANUFACTURER, L_CPU_CLOCK, L_EBS_BANDWIDTH, L_ENCRYPTION, L_FAMILY, L_GENERATION,
-	L_GPU_COUNT, L_GPU_MANUFACTURER, L_GPU_MEMORY, L_GPU_NAME, L_HYPERVISOR, L_LOCAL_NVME,
-	L_MEMORY, L_NETWORK_BANDWIDTH, L_SIZE, L_ARCH, L_OS, L_INSTANCE_TYPE, L_REGION,
-	L_COUNT
-};
-
-static const char *const label_keys[L_COUNT] = {
-	[L_ACCEL_COUNT] = JN_LABEL_INSTANCE_ACCELERATOR_COUNT,
-	[L_ACCEL_MANUFACTURER] = JN_LABEL_INSTANCE_ACCELERATOR_MANUFACTURER,
-	[L_ACCEL_NAME] = JN_LABEL_INSTANCE_ACCELERATOR_NAME,
-	[L_CAPABILITY_FLEX] = JN_LABEL_INSTANCE_CAPABILITY_FLEX,
-	[L_CATEGORY] = JN_LABEL_INSTANCE_CATEGORY,
-	[L_CPU] = JN_LABEL_INSTANCE_CPU,
-	[L_CPU_MANUFACTURER] = JN_LABEL_INSTANCE_CPU_MANUFACTURER,
-	[L_CPU_CLOCK] = JN_LABEL_INSTANCE_CPU_SUSTAINED_CLOCK_SPEED_MHZ,
-	[L_EBS_BANDWIDTH] = JN_LABEL_INSTANCE_EBS_BANDWIDTH,
-	[L_ENCRYPTION] = JN_LABEL_INSTANCE_ENCRYPTION_IN_TRANSIT_SUPPORTED,
-	[L_FAMILY] = JN_LABEL_INSTANCE_FAMILY,
-	[L_GENERATION] = JN_LABEL_INSTANCE_GENERATION,
-	[L_GPU_COUNT] = JN_LABEL_INSTANCE_GPU_COUNT,
-	[L_GPU_MANUFACTURER] = JN_LABEL_INSTANCE_GPU_MANUFACTURER,
-	[L_GPU_MEMORY] = JN_LABEL_INSTANCE_GPU_MEMORY,
-	[L_GPU_NAME] = JN_LABEL_INSTANCE_GPU_NAME,
-	[L_HYPERVISOR] = JN_LABEL_INSTANCE_HYPERVISOR,
-	[L_LOCAL_NVME] = JN_LABEL_INSTANCE_LOCAL_NVME,
-	[L_MEMORY] = JN_LABEL_INSTANCE_MEMORY,
-	[L_NETWORK_BANDWIDTH] = JN_LABEL_INSTANCE_NETWORK_BANDWIDTH,
-	[L_SIZE] = JN_LABEL_INSTANCE_SIZE,
-	[L_ARCH] = JN_LABEL_ARCH,
-	[L_OS] = JN_LABEL_OS,
-	[L_INSTANCE_TYPE] = JN_LABEL_INSTANCE_TYPE,
-	[L_REGION] = JN_LABEL_REGION,
-};
 
 /* Extended resources, in strcmp order of their names. */
 enum ext_slot { X_AMD_GPU, X_NEURON, X_NEURON_CORE, X_GAUDI, X_NVIDIA_GPU, X_EFA, X_POD_ENI, X_COUNT };
@@ -74,51 +34,12 @@ static const char *const ext_names[X_COUNT] = {
 struct builder {
 	struct catalog_core *core;
 	const struct jn_catalog_options *o;
-	char *keys[L_COUNT];
+	struct catalog_labels labels;
 	char *ext[X_COUNT];
-	char *v_true, *v_false, *v_linux, *v_amd64, *v_arm64, *v_region, *v_aws;
 	const struct catalog_zone_id *zone_ids;     /* of the region only */
 	size_t n_zone_ids;
 	struct catalog_zone_id *zone_id_buf;        /* owned */
 };
-
-int catalog_options_validate(const struct jn_catalog_options *o, struct jn_error *err)
-{
-	const char *what = "invalid catalog options";
-	if (!(o->vm_memory_overhead_percent >= 0 && o->vm_memory_overhead_percent < 1))
-		return jn_error_set(err, JN_ERR_INVALID,
-			"%s: vm_memory_overhead_percent %g is outside [0, 1)", what,
-			o->vm_memory_overhead_percent);
-	if (o->max_pods < 0 || o->pods_per_core < 0 || o->reserved_enis < 0)
-		return jn_error_set(err, JN_ERR_INVALID,
-			"%s: max_pods %d, pods_per_core %d, reserved_enis %d must not be negative",
-			what, o->max_pods, o->pods_per_core, o->reserved_enis);
-	if (o->root_volume_bytes <= 0)
-		return jn_error_set(err, JN_ERR_INVALID, "%s: root_volume_bytes %lld must be positive",
-			what, (long long)o->root_volume_bytes);
-	const struct jn_catalog_reserved *r[] = { &o->kube_reserved, &o->system_reserved };
-	const char *rn[] = { "kube_reserved", "system_reserved" };
-	for (size_t i = 0; i < 2; i++) {
-		int64_t floor = i == 0 ? -1 : 0;
-		if (r[i]->cpu_milli < floor || r[i]->memory < floor || r[i]->ephemeral_storage < floor)
-			return jn_error_set(err, JN_ERR_INVALID, "%s: %s has a value below %lld",
-				what, rn[i], (long long)floor);
-	}
-	const struct jn_catalog_threshold *t[] = { &o->eviction_memory, &o->eviction_nodefs };
-	const char *tn[] = { "eviction_memory", "eviction_nodefs" };
-	for (size_t i = 0; i < 2; i++) {
-		if (t[i]->is_percent && !(t[i]->percent >= 0 && t[i]->percent <= 100))
-			return jn_error_set(err, JN_ERR_INVALID, "%s: %s %g%% is outside [0, 100]",
-				what, tn[i], t[i]->percent);
-		if (!t[i]->is_percent && t[i]->bytes < 0)
-			return jn_error_set(err, JN_ERR_INVALID, "%s: %s %lld is negative",
-				what, tn[i], (long long)t[i]->bytes);
-	}
-	if (!(o->spot_price_ratio > 0 && o->spot_price_ratio <= 1))
-		return jn_error_set(err, JN_ERR_INVALID, "%s: spot_price_ratio %g is outside (0, 1]",
-			what, o->spot_price_ratio);
-	return 0;
-}
 
 static const struct catalog_region_zones *spec_region(const struct catalog_spec *s,
 	const char *region)
@@ -150,15 +71,6 @@ static bool price_in(const struct catalog_spec *s, const char *region, double *o
 		}
 	}
 	return false;
-}
-
-/* Karpenter's lowerKabobCase: spaces to dashes, lowercase. */
-static char *kebab(struct catalog_pool *pool, const char *s)
-{
-	char *out = catalog_pool_strdup(pool, s);
-	for (char *p = out; *p; p++)
-		*p = *p == ' ' ? '-' : (char)tolower((unsigned char)*p);
-	return out;
 }
 
 static const char *zone_id_of(const struct builder *b, const char *zone)
@@ -291,63 +203,6 @@ static void fill_resources(struct builder *b, const struct catalog_spec *s,
 	al->n_ext = cap->n_ext;
 }
 
-static void fill_labels(struct builder *b, const struct catalog_spec *s,
-	struct jn_instance_type *it)
-{
-	struct catalog_pool *pool = &b->core->pool;
-	char *v[L_COUNT] = { 0 };
-	v[L_INSTANCE_TYPE] = (char *)it->name;
-	v[L_ARCH] = strcmp(it->arch, "arm64") == 0 ? b->v_arm64 : b->v_amd64;
-	v[L_OS] = b->v_linux;
-	v[L_REGION] = b->v_region;
-	v[L_CPU] = catalog_pool_printf(pool, "%d", s->vcpu);
-	v[L_MEMORY] = catalog_pool_printf(pool, "%lld", (long long)s->memory_mib);
-	if (it->category[0]) {
-		v[L_CATEGORY] = (char *)it->category;
-		v[L_GENERATION] = catalog_pool_printf(pool, "%d", it->generation);
-	}
-	if (it->family[0]) {
-		v[L_FAMILY] = (char *)it->family;
-		v[L_SIZE] = (char *)it->size;
-	}
-	v[L_CAPABILITY_FLEX] = strstr(it->family, "-flex") ? b->v_true : b->v_false;
-	if (s->local_nvme_gb > 0)
-		v[L_LOCAL_NVME] = catalog_pool_printf(pool, "%lld", (long long)s->local_nvme_gb);
-	if (s->network_bandwidth_mbps > 0)
-		v[L_NETWORK_BANDWIDTH] = catalog_pool_printf(pool, "%lld",
-			(long long)s->network_bandwidth_mbps);
-	if (s->ebs_bandwidth_mbps > 0)
-		v[L_EBS_BANDWIDTH] = catalog_pool_printf(pool, "%lld",
-			(long long)s->ebs_bandwidth_mbps);
-	if (s->gpu_count > 0) {
-		v[L_GPU_NAME] = kebab(pool, s->gpu_name);
-		v[L_GPU_MANUFACTURER] = kebab(pool, s->gpu_manufacturer);
-		v[L_GPU_COUNT] = catalog_pool_printf(pool, "%d", s->gpu_count);
-		v[L_GPU_MEMORY] = catalog_pool_printf(pool, "%lld", (long long)s->gpu_memory_mib);
-	}
-	if (s->neuron_count > 0) {
-		v[L_ACCEL_NAME] = kebab(pool, s->neuron_name);
-		v[L_ACCEL_MANUFACTURER] = b->v_aws;
-		v[L_ACCEL_COUNT] = catalog_pool_printf(pool, "%d", s->neuron_count);
-	}
-	if (s->cpu_manufacturer[0])
-		v[L_CPU_MANUFACTURER] = kebab(pool, s->cpu_manufacturer);
-	if (it->cpu_clock_mhz > 0)
-		v[L_CPU_CLOCK] = catalog_pool_printf(pool, "%d", it->cpu_clock_mhz);
-	v[L_HYPERVISOR] = (char *)s->hypervisor;
-	v[L_ENCRYPTION] = s->encryption_in_transit ? b->v_true : b->v_false;
-
-	size_t n = 0;
-	for (size_t i = 0; i < L_COUNT; i++)
-		n += v[i] && v[i][0];
-	struct jn_kv *items = catalog_pool_alloc(pool, n * sizeof(*items));
-	for (size_t i = 0, k = 0; i < L_COUNT; i++) {
-		if (v[i] && v[i][0])
-			items[k++] = (struct jn_kv){ .key = b->keys[i], .value = v[i] };
-	}
-	it->labels = (struct jn_strmap){ .items = items, .len = n, .cap = n };
-}
-
 /* Fills it from s; false when the type cannot run a Linux node (no amd64/arm64). */
 static bool fill_type(struct builder *b, const struct catalog_spec *s,
 	struct jn_instance_type *it)
@@ -387,7 +242,7 @@ static bool fill_type(struct builder *b, const struct catalog_spec *s,
 	it->max_enis = s->max_enis_default_card;
 	it->ipv4_per_eni = s->ipv4_per_eni;
 	fill_resources(b, s, it);
-	fill_labels(b, s, it);
+	catalog_labels_fill(&b->labels, &b->core->pool, s, it);
 	return true;
 }
 
@@ -396,17 +251,9 @@ static void builder_init(struct builder *b, struct catalog_core *core,
 {
 	struct catalog_pool *pool = &core->pool;
 	*b = (struct builder){ .core = core, .o = &core->options };
-	for (size_t i = 0; i < L_COUNT; i++)
-		b->keys[i] = catalog_pool_strdup(pool, label_keys[i]);
+	catalog_labels_init(&b->labels, pool, core->region);
 	for (size_t i = 0; i < X_COUNT; i++)
 		b->ext[i] = catalog_pool_strdup(pool, ext_names[i]);
-	b->v_true = catalog_pool_strdup(pool, "true");
-	b->v_false = catalog_pool_strdup(pool, "false");
-	b->v_linux = catalog_pool_strdup(pool, "linux");
-	b->v_amd64 = catalog_pool_strdup(pool, "amd64");
-	b->v_arm64 = catalog_pool_strdup(pool, "arm64");
-	b->v_aws = catalog_pool_strdup(pool, "aws");
-	b->v_region = core->region;
 	b->zone_id_buf = jn_xcalloc(data->n_zone_ids ? data->n_zone_ids : 1,
 		sizeof(*b->zone_id_buf));
 	for (size_t i = 0; i < data->n_zone_ids; i++)

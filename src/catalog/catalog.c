@@ -15,21 +15,6 @@
 
 #include "catalog_internal.h"
 
-#define GIB (INT64_C(1) << 30)
-#define MIB (INT64_C(1) << 20)
-
-void jn_catalog_options_init(struct jn_catalog_options *o)
-{
-	*o = (struct jn_catalog_options){
-		.vm_memory_overhead_percent = 0.075,
-		.root_volume_bytes = 20 * GIB,
-		.kube_reserved = { -1, -1, -1 },
-		.eviction_memory = { .is_percent = false, .bytes = 100 * MIB },
-		.eviction_nodefs = { .is_percent = true, .percent = 10 },
-		.spot_price_ratio = 0.35,
-	};
-}
-
 const char *jn_capacity_type_name(enum jn_capacity_type type)
 {
 	return type == JN_CAPACITY_SPOT ? "spot" : "on-demand";

@@ -12,6 +12,7 @@
  * in C, in build.c and overhead.c, so both producers give identical snapshots.
  */
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -144,6 +145,22 @@ struct jn_catalog *catalog_build(const struct catalog_data *data, struct catalog
 
 /** Validates options: JN_ERR_INVALID naming the field and its bad value. */
 int catalog_options_validate(const struct jn_catalog_options *o, struct jn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Labels (labels.c)                                                                           */
+
+#define CATALOG_LABEL_SLOTS 25
+
+/* Label keys and common values, interned in a snapshot's pool and shared by its types. */
+struct catalog_labels {
+	char *keys[CATALOG_LABEL_SLOTS];    /* in strcmp order */
+	char *v_true, *v_false, *v_linux, *v_amd64, *v_arm64, *v_aws, *v_region;
+};
+
+void catalog_labels_init(struct catalog_labels *labels, struct catalog_pool *pool, char *region);
+/** Sets it->labels (in pool) from s and the already filled name parts of it. */
+void catalog_labels_fill(const struct catalog_labels *labels, struct catalog_pool *pool,
+	const struct catalog_spec *s, struct jn_instance_type *it);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Karpenter's formulas (overhead.c), exposed for the unit tests                               */

@@ -75,6 +75,12 @@ def spec_c(em, name, t):
     mem = need(t, "memory_mib", int, where)
     if vcpu <= 0 or mem <= 0:
         raise DataError("%s: vcpu and memory_mib must be positive" % where)
+    for key, least in (("max_enis_default_card", 0), ("ipv4_per_eni", 1), ("efa_max", 0),
+                       ("local_nvme_gb", 0), ("ebs_max_bandwidth_mbps", 0),
+                       ("karpenter_network_bandwidth_mbps", 0)):
+        v = t.get(key)
+        if isinstance(v, int) and not isinstance(v, bool) and not least <= v <= 2**31 - 1:
+            raise DataError("%s.%s: %d is outside [%d, %d]" % (where, key, v, least, 2**31 - 1))
     f = {
         "name": c_str(name),
         "archs": em.array("char *const", "arch", [c_str(a) for a in archs]),

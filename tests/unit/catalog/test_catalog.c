@@ -378,6 +378,14 @@ static void unknown_region_and_bad_options(void)
 	CHECK(jn_catalog_builtin("us-east-1", &o, &err) == NULL);
 	CHECK_STR_EQ(err.msg, "invalid catalog options: spot_price_ratio 0 is outside (0, 1]");
 	jn_catalog_options_init(&o);
+	o.reserved_enis = -1;
+	CHECK(jn_catalog_builtin("us-east-1", &o, &err) == NULL);
+	CHECK_STR_EQ(err.msg, "invalid catalog options: reserved_enis -1 is negative");
+	/* a struct nobody initialised is refused, not read as "no overhead" */
+	struct jn_catalog_options zero = { 0 };
+	CHECK(jn_catalog_builtin("us-east-1", &zero, &err) == NULL);
+	CHECK_STR_EQ(err.msg, "invalid catalog options: root_volume_bytes 0 must be positive");
+	jn_catalog_options_init(&o);
 	o.eviction_nodefs.percent = 101;
 	CHECK(jn_catalog_builtin("us-east-1", &o, &err) == NULL);
 	CHECK_STR_EQ(err.msg, "invalid catalog options: eviction_nodefs 101% is outside [0, 100]");
