@@ -163,7 +163,8 @@ static void existing_bins(struct pk_solve *s)
 	const struct jn_pack_input *in = s->in;
 	for (size_t i = 0; i < in->n_nodes; i++) {
 		const struct jn_node *nd = &in->nodes[i];
-		struct pk_bin *b = &s->bins[bin_new(s)];
+		uint32_t bi = bin_new(s);   /* may move s->bins: index first */
+		struct pk_bin *b = &s->bins[bi];
 		b->node = (uint32_t)i;
 		b->zone = pk_zone_index(s, jn_strmap_get(&nd->labels, JN_LABEL_ZONE));
 		pk_vec_from_resources(s, &nd->allocatable, b->cap, false);
