@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from jnworld.cluster import REPO_ROOT, free_port
+from jnworld.procs import ComponentError
 from jnworld.kube import KubeError, condition
 
 NS = "default"
@@ -194,3 +195,14 @@ def test_second_scheduler_with_extender_beside_the_default_one(cluster, ready_no
         sched.stop()
         server.shutdown()
         server.server_close()
+
+
+def test_scheduler_with_a_mistyped_config_fails_fast_with_its_log(cluster):
+    t0 = time.monotonic()
+    with pytest.raises(ComponentError) as err:
+        cluster.start_scheduler(name="kube-scheduler-bad", extenders=[
+            {"urlPrefix": "http://127.0.0.1:1/ext", "filterVerb": "filter", "enableHttps": True}])
+    assert time.monotonic() - t0 < 30
+    msg = str(err.value)
+    assert msg.startswith("kube-scheduler-bad exited with status 1 before it was ready (log ")
+    assert r'strict decoding error: unknown field \"extenders[0].enableHttps\"' in msg

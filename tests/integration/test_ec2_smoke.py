@@ -138,6 +138,17 @@ def test_proxy_reports_insufficient_capacity_for_chosen_pools(ec2, fleet_world):
     assert [e["fault"] for e in ec2.proxy.log] == ["ice", None, None]
 
 
+def test_proxy_insufficient_capacity_for_a_number_of_fleets(ec2, fleet_world):
+    sub_a, _ = fleet_world
+    ec2.proxy.add("ice", pools=[["m5.large", "us-east-1a", "on-demand"]], times=1)
+    # A fleet the pool does not concern does not use the fault up.
+    assert create_fleet(ec2.proxy_url, [("c5.large", sub_a)]) == ([], [("c5.large", 1)])
+    errors, launched = create_fleet(ec2.proxy_url, [("m5.large", sub_a)])
+    assert (errors, launched) == (
+        [("m5.large", sub_a, "on-demand", "InsufficientInstanceCapacity")], [])
+    assert create_fleet(ec2.proxy_url, [("m5.large", sub_a)]) == ([], [("m5.large", 1)])
+
+
 def test_proxy_fails_a_whole_fleet_without_calling_moto(ec2, fleet_world):
     sub_a, sub_b = fleet_world
     before = instance_count(ec2.moto_url)

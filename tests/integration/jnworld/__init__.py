@@ -10,3 +10,12 @@ Modules:
   cluster  -- the control plane: start/stop, scheduler configurations, RBAC for jitnode
   ec2      -- moto server, the fault proxy and SigV4-signed EC2 Query calls
 """
+
+import os as _os
+
+# Everything here talks to loopback: keep any HTTP(S)_PROXY of the environment away from it, in
+# this process and in every component (kube-scheduler honours proxy variables for extender
+# calls).
+for _var in ("NO_PROXY", "no_proxy"):
+    _have = [h for h in _os.environ.get(_var, "").split(",") if h]
+    _os.environ[_var] = ",".join(_have + [h for h in ("127.0.0.1", "localhost") if h not in _have])

@@ -21,6 +21,7 @@ Kinds (`action` is an EC2 Action name or "*"; `times` how many requests it hits,
             InsufficientInstanceCapacity, the way EC2 reports a partial fleet. When every
             override matches, moto is not called and the answer holds only the errorSet.
             An override's zone is its AvailabilityZone, else its subnet's zone (asked of moto).
+            `times` counts the CreateFleet calls the fault affected.
 """
 import html
 import http.client
@@ -123,7 +124,7 @@ class FaultProxy:
         class Handler(_ProxyHandler):
             owner = proxy
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server = _QuietServer((host, port), Handler)
         self._server.daemon_threads = True
         self.url = "http://%s:%d" % self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, name="jn-fault-proxy",
@@ -168,6 +169,15 @@ class FaultProxy:
                     return f
         return None
 
+    def _spend(self, faults):
+        """Counts one use of each fault in `faults` (a CreateFleet they affected)."""
+        with self._lock:
+            for f in faults:
+                if f.times is not None:
+                    f.times -= 1
+                    if f.times <= 0 and f in self._faults:
+                        self._faults.remove(f)
+
     def _ice_faults(self):
         with self._lock:
             return [f for f in self._faults if f.kind == "ice"]
@@ -184,6 +194,13 @@ class FaultProxy:
             m = re.search(r"<availabilityZone>([^<]+)</availabilityZone>", r.text)
             self._subnet_zones[key] = m.group(1) if m else ""
         return self._subnet_zones[key]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client that gave up (timeouts in tests, dropped connections) is not an error here.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout, OSError)):
+            super().handle_error(request, client_address)
 
 
 _OVERRIDE = re.compile(r"^LaunchTemplateConfigs\.(\d+)\.Overrides\.(\d+)\.(.+)$")
@@ -283,12 +300,16 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 overrides.setdefault((int(om.group(1)), int(om.group(2))), {})[om.group(3)] = value
         iced = {}
         faults = proxy._ice_faults()
+        hit = set()
         for (n, k), ov in overrides.items():
             zone = ov.get("AvailabilityZone") or (
                 proxy.subnet_zone(ov["SubnetId"], region) if ov.get("SubnetId") else "")
             itype = ov.get("InstanceType", "")
-            if any(f.matches_pool(itype, zone, ctype) for f in faults):
+            matching = [f for f in faults if f.matches_pool(itype, zone, ctype)]
+            if matching:
                 iced[(n, k)] = (itype, zone, ov)
+                hit.update(matching)
+        proxy._spend(hit)
         proxy._record("CreateFleet", "ice" if iced else slow)
         if not iced:
             return self._forward(body)
