@@ -50,6 +50,10 @@
  *   allocatable           capacity - kube-reserved - system-reserved - eviction, per resource,
  *                         floored at 0; pods and extended resources are not reduced
  *
+ * Not modelled here: DaemonSet overhead (it depends on the cluster's DaemonSets; the packer
+ * adds it per NodePool, as Karpenter's scheduler does), instanceStorePolicy RAID0 and block
+ * device mappings other than the root volume size, Windows AMIs, capacity reservations.
+ *
  * Prices. The data holds only us-east-1 on-demand list prices. The decision, per offering:
  *   - on-demand in a region with list prices: that price (JN_PRICE_LIST);
  *   - on-demand elsewhere: the us-east-1 list price reused (JN_PRICE_OTHER_REGION), an estimate;
