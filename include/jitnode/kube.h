@@ -250,6 +250,10 @@ struct jn_kube_watch_options {
 	int64_t backoff_cap_ms;         /* 0 = 30000 */
 	unsigned timeout_seconds;       /* server-side watch timeout; 0 = 300..600 at random */
 	size_t page_size;               /* list page size; 0 = 500 */
+	/* Resume: watch from this resourceVersion without listing first (the handler already holds
+	 * the state at it). The handler then sees no LIST_BEGIN or on_synced until a 410 or an
+	 * over-cap event forces a relist. NULL = list first. Copied. */
+	const char *resource_version;
 };
 
 struct jn_kube_watch;

@@ -253,7 +253,7 @@ static void *run(void *arg)
 {
 	struct jn_kube_watch *w = arg;
 	unsigned failures = 0;
-	bool relist = true;
+	bool relist = w->rv == NULL;
 	while (!stopping(w)) {
 		if (relist) {
 			struct jn_error err;
@@ -334,6 +334,7 @@ struct jn_kube_watch *jn_kube_watch_start(struct jn_kube_client *client,
 	w->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 30000;
 	w->timeout_seconds = opts->timeout_seconds;
 	w->page_size = opts->page_size;
+	w->rv = opts->resource_version ? jn_xstrdup(opts->resource_version) : NULL;
 	w->rng = (uint64_t)jn_clock_mono_ns(w->clock) ^ (uint64_t)(uintptr_t)w ^ 0x9e3779b97f4a7c15u;
 	if (!w->rng)
 		w->rng = 1;
