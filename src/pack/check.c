@@ -81,18 +81,21 @@ static void render_keys(struct jn_buf *b, const struct jn_pod *owner, char *cons
 	jn_buf_append_str(b, ";", NULL);
 }
 
-static struct chk_zones *cache_get(struct chk *c, struct jn_buf *key, bool *fresh)
+/* The entry for key (the buffer is consumed); an index, since the array may move. */
+static size_t cache_get(struct chk *c, struct jn_buf *key, bool *fresh)
 {
 	for (size_t i = 0; i < c->n_cache; i++)
 		if (strcmp(c->cache[i].key, jn_buf_cstr(key)) == 0) {
 			*fresh = false;
-			return &c->cache[i];
+			jn_buf_release(key);
+			return i;
 		}
 	struct chk_zones *z = JN_PUSH(c->cache, c->n_cache, c->cap_cache);
 	memset(z, 0, sizeof(*z));
 	z->key = jn_buf_detach(key, NULL);
+	jn_buf_release(key);
 	*fresh = true;
-	return z;
+	return c->n_cache - 1;
 }
 
 static size_t zone_slot(struct chk_zones *z, const char *zone)
@@ -310,8 +313,8 @@ static size_t count_selected(struct chk *c, const struct chk_node *n, bool zone,
 	render_keys(&key, owner, term->match_label_keys, term->n_match_label_keys);
 	render_keys(&key, owner, term->mismatch_label_keys, term->n_mismatch_label_keys);
 	bool fresh;
-	struct chk_zones *z = cache_get(c, &key, &fresh);
-	jn_buf_release(&key);
+	size_t zi = cache_get(c, &key, &fresh);   /* may move c->cache: index first */
+	struct chk_zones *z = &c->cache[zi];
 	if (fresh)
 		for (size_t i = 0; i < c->n_nodes; i++) {
 			const struct chk_node *m = &c->nodes[i];
@@ -382,7 +385,8 @@ static bool check_pod_topology(struct chk *c, const struct jn_pod *p, const stru
 		render_selector(&pkey, sp->label_selector);
 		render_keys(&pkey, p, sp->match_label_keys, sp->n_match_label_keys);
 		bool pfresh;
-		struct chk_zones *pure = cache_get(c, &pkey, &pfresh);
+		size_t pure_i = cache_get(c, &pkey, &pfresh);
+		struct chk_zones *pure = &c->cache[pure_i];
 		for (size_t i = 0; pfresh && i < c->n_nodes; i++)
 			for (size_t j = 0; j < c->nodes[i].n_pods && !pure->mixed; j++) {
 				const struct jn_pod *q = c->nodes[i].pods[j];
@@ -415,7 +419,8 @@ static bool check_pod_topology(struct chk *c, const struct jn_pod *p, const stru
 		render_selector(&key, sp->label_selector);
 		render_keys(&key, p, sp->match_label_keys, sp->n_match_label_keys);
 		bool fresh;
-		struct chk_zones *counts = cache_get(c, &key, &fresh);
+		size_t counts_i = cache_get(c, &key, &fresh);
+		struct chk_zones *counts = &c->cache[counts_i];
 		if (fresh)
 			for (size_t i = 0; i < c->n_nodes; i++) {
 				const struct chk_node *m = &c->nodes[i];
@@ -430,7 +435,9 @@ static bool check_pod_topology(struct chk *c, const struct jn_pod *p, const stru
 				i < p->node_selector.len; i++)
 			jn_buf_printf(&key, NULL, "%s=%s,", p->node_selector.items[i].key,
 				p->node_selector.items[i].value);
-		struct chk_zones *domains = cache_get(c, &key, &fresh);
+		size_t domains_i = cache_get(c, &key, &fresh);
+		struct chk_zones *domains = &c->cache[domains_i];
+		counts = &c->cache[counts_i];   /* the array may have moved */
 		if (fresh)
 			for (size_t i = 0; i < c->n_nodes; i++) {
 				const struct chk_node *m = &c->nodes[i];
