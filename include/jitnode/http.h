@@ -7,8 +7,8 @@
  * Routes are a static table of (method, path, handler), matched exactly (sway's command table).
  * A handler gets the whole request body, already capped at `max_body` bytes (a larger body is
  * answered 413 without calling it), and fills a response. Handlers run on the server's thread
- * pool, several at once: they must be thread-safe, and they may block (a bind waits for the
- * apiserver), which is why the pool is sized for blocking work rather than per core.
+ * threads, several at once: they must be thread-safe, and they may block (a bind waits for the
+ * apiserver), which is why each connection gets its own thread by default.
  *
  * TLS is optional: give a certificate and key (PEM) to serve HTTPS, and a CA to require and
  * verify client certificates.
@@ -49,7 +49,9 @@ struct jn_http_route {
 struct jn_http_server_options {
 	const char *address;        /* "127.0.0.1", "0.0.0.0", "::" ; NULL = all IPv4 */
 	uint16_t port;              /* 0 picks a free port (see jn_http_server_port) */
-	unsigned threads;           /* size of the pool; 0 = 16 */
+	unsigned threads;           /* 0 = a thread per connection (handlers may block);
+	                               N = a pool of N epoll threads (handlers must not block) */
+	unsigned max_connections;   /* 0 = 1024 */
 	size_t max_body;            /* 0 = 4 MiB */
 	unsigned timeout_seconds;   /* idle connection timeout; 0 = 60 */
 	const char *tls_cert_pem;   /* NULL = plain HTTP; else the serving certificate (PEM text) */
