@@ -10,7 +10,7 @@
  *   jn_sigv4_sign            pure: request parts + credentials -> canonical request, signature
  *   jn_aws_query             form body "Action=...&Version=...&Name.N.Field=..." (ec2.md §1.2)
  *   jn_xml_parse             expat into a small tree with hard caps (bytes, nodes, depth)
- *   jn_aws_error_from_xml    the error XML into a jn_error kind (callers branch on kind)
+ *   jn_aws_error_from_response  the error XML into a jn_error kind (callers branch on kind)
  *   jn_aws_transport         HTTP seam: libcurl for real, scripted fakes in tests
  *   jn_aws_client            sign + send + parse + retry with full-jitter backoff (clock seam)
  *   jn_aws_credentials_*     env, shared files, web identity (IRSA), Pod Identity, IMDSv2
@@ -323,8 +323,9 @@ struct jn_aws_credentials_provider *jn_aws_credentials_provider_static(
 
 /**
  * Current credentials, copied into out (owned by the caller; release them). Fails with
- * JN_ERR_UNAUTHORIZED "no aws credentials found: ..." listing why each source was skipped, or
- * with the kind of the source's failure (JN_ERR_UNAVAILABLE for an unreachable IMDS, ...).
+ * JN_ERR_UNAUTHORIZED "no aws credentials found: ..." naming what was looked at and why IMDS
+ * did not answer, or, when a configured web identity or container source fails, with that
+ * failure ("assuming role '<arn>' with web identity: ...", its own kind).
  */
 int jn_aws_credentials_get(struct jn_aws_credentials_provider *p, struct jn_aws_credentials *out,
 	struct jn_error *err);

@@ -35,6 +35,9 @@ struct ec2_provider {
 	struct jn_catalog *discovered;      /* builtin minus offerings EC2 does not list */
 	int64_t discovered_at_ns;
 	struct jn_strmap templates;         /* launch template names known to exist */
+	struct ec2_resolve_cache *resolved; /* per node class, for RESOLVE_TTL (resolve.c) */
+	size_t n_resolved;
+	size_t cap_resolved;
 };
 
 /* ---- codecs (codec.c) ---- */
@@ -97,6 +100,19 @@ struct ec2_resolved {
 };
 
 void ec2_resolved_release(struct ec2_resolved *r);
+void ec2_resolved_copy(struct ec2_resolved *dst, const struct ec2_resolved *src);
+
+/* A node class's resolution, reused for 60 s (Karpenter caches subnets, groups and AMIs the
+ * same way) as long as the selector terms hash the same. */
+struct ec2_resolve_cache {
+	char *nodeclass;
+	uint64_t terms_hash;
+	int64_t at_mono_ns;
+	struct ec2_resolved res;
+};
+
+/** Frees the cache entries of p. */
+void ec2_resolve_cache_release(struct ec2_provider *p);
 /** Resolves subnets, security groups and the AMI; JN_ERR_NODECLASS_NOT_READY when empty. */
 int ec2_resolve(struct ec2_provider *p, const struct jn_ec2nodeclass *nc, struct ec2_resolved *out,
 	struct jn_error *err);

@@ -153,6 +153,7 @@ static void ec2_destroy(struct jn_cloud_provider *cp)
 	jn_catalog_unref(p->discovered);
 	jn_ice_cache_destroy(p->ice);
 	jn_strmap_release(&p->templates);
+	ec2_resolve_cache_release(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p->cluster);
 	free(p->cluster_tag);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ec2_internal.h"
+#include "jitnode/clock.h"
 #include "jitnode/error.h"
 #include "jitnode/policy.h"
 
@@ -22,6 +23,79 @@ void ec2_resolved_release(struct ec2_resolved *r)
 	free(r->security_groups);
 	free(r->image_id);
 	memset(r, 0, sizeof(*r));
+}
+
+void ec2_resolved_copy(struct ec2_resolved *dst, const struct ec2_resolved *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->n_subnets = src->n_subnets;
+	dst->subnets = src->n_subnets ? jn_xcalloc(src->n_subnets, sizeof(*dst->subnets)) : NULL;
+	for (size_t i = 0; i < src->n_subnets; i++) {
+		dst->subnets[i] = src->subnets[i];
+		dst->subnets[i].id = jn_xstrdup(src->subnets[i].id);
+		dst->subnets[i].zone = jn_xstrdup(src->subnets[i].zone);
+	}
+	dst->n_security_groups = src->n_security_groups;
+	dst->security_groups = src->n_security_groups
+		? jn_xcalloc(src->n_security_groups, sizeof(char *)) : NULL;
+	for (size_t i = 0; i < src->n_security_groups; i++)
+		dst->security_groups[i] = jn_xstrdup(src->security_groups[i]);
+	dst->image_id = jn_xstrdup(src->image_id);
+}
+
+#define RESOLVE_TTL_NS (60 * JN_NS_PER_SEC)
+
+static void mix(uint64_t *h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "\x01"); *p; p++)
+		*h = (*h ^ *p) * UINT64_C(0x100000001b3);
+	*h = (*h ^ 0xff) * UINT64_C(0x100000001b3);
+}
+
+static void mix_terms(uint64_t *h, const struct jn_selector_term *terms, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct jn_selector_term *t = &terms[i];
+		mix(h, t->id);
+		mix(h, t->name);
+		mix(h, t->owner);
+		mix(h, t->alias);
+		for (size_t k = 0; k < t->tags.len; k++) {
+			mix(h, t->tags.items[k].key);
+			mix(h, t->tags.items[k].value);
+		}
+		mix(h, "|");
+	}
+	mix(h, "#");
+}
+
+static uint64_t terms_hash(const struct jn_ec2nodeclass *nc)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	mix_terms(&h, nc->subnet_terms, nc->n_subnet_terms);
+	mix_terms(&h, nc->security_group_terms, nc->n_security_group_terms);
+	mix_terms(&h, nc->ami_terms, nc->n_ami_terms);
+	return h;
+}
+
+void ec2_resolve_cache_release(struct ec2_provider *p)
+{
+	for (size_t i = 0; i < p->n_resolved; i++) {
+		free(p->resolved[i].nodeclass);
+		ec2_resolved_release(&p->resolved[i].res);
+	}
+	free(p->resolved);
+	p->resolved = NULL;
+	p->n_resolved = p->cap_resolved = 0;
+}
+
+/* The cache entry of nc's name (lock held), or NULL. */
+static struct ec2_resolve_cache *cache_entry(struct ec2_provider *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_resolved; i++)
+		if (strcmp(p->resolved[i].nodeclass, name) == 0)
+			return &p->resolved[i];
+	return NULL;
 }
 
 int ec2_add_tag_filters(struct jn_aws_query *q, int n, const struct jn_strmap *tags)
@@ -185,6 +259,16 @@ int ec2_resolve(struct ec2_provider *p, const struct jn_ec2nodeclass *nc, struct
 	memset(out, 0, sizeof(*out));
 	if (!nc)
 		return jn_error_set(err, JN_ERR_NODECLASS_NOT_READY, "no nodeclass given");
+	uint64_t hash = terms_hash(nc);
+	int64_t now = jn_clock_mono_ns(p->clock);
+	pthread_mutex_lock(&p->lock);
+	struct ec2_resolve_cache *e = cache_entry(p, nc->name);
+	bool hit = e && e->terms_hash == hash && now - e->at_mono_ns < RESOLVE_TTL_NS;
+	if (hit)
+		ec2_resolved_copy(out, &e->res);
+	pthread_mutex_unlock(&p->lock);
+	if (hit)
+		return 0;
 	if (resolve_subnets(p, nc, out, err) < 0 || resolve_security_groups(p, nc, out, err) < 0 ||
 		resolve_image(p, nc, out, err) < 0)
 		goto fail;
@@ -203,6 +287,18 @@ int ec2_resolve(struct ec2_provider *p, const struct jn_ec2nodeclass *nc, struct
 			nc->name);
 		goto fail;
 	}
+	pthread_mutex_lock(&p->lock);
+	e = cache_entry(p, nc->name);
+	if (!e) {
+		e = JN_PUSH(p->resolved, p->n_resolved, p->cap_resolved);
+		e->nodeclass = jn_xstrdup(nc->name);
+	} else {
+		ec2_resolved_release(&e->res);
+	}
+	e->terms_hash = hash;
+	e->at_mono_ns = now;
+	ec2_resolved_copy(&e->res, out);
+	pthread_mutex_unlock(&p->lock);
 	return 0;
 fail:
 	ec2_resolved_release(out);

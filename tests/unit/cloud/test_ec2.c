@@ -262,10 +262,8 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	CHECK(jn_instance_type_offering(c5, "us-east-1a", JN_CAPACITY_ON_DEMAND)->available);
 	jn_catalog_unref(cat);
 
-	/* The next launch leaves them out and reuses the template (no Describe/Create of it). */
+	/* The next launch leaves them out and reuses the resolution and the template (cached). */
 	fake_transport_push(&r.t, 200, empty_instances);
-	fake_transport_push(&r.t, 200, subnets);
-	fake_transport_push(&r.t, 200, groups);
 	char *none = fake_fixture("ec2/create_fleet_no_capacity.xml");
 	fake_transport_push(&r.t, 200, none);
 	req.claim_name = "default-second";
@@ -273,16 +271,26 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	CHECK_INT_EQ(err.kind, JN_ERR_INSUFFICIENT_CAPACITY);
 	CHECK_STR_EQ(err.msg, "launching nodeclaim 'default-second': fleet 'fleet-2c3d4e5f607182930' "
 		"launched no instance: p5.48xlarge/us-east-1a/on-demand: InsufficientInstanceCapacity");
-	CHECK_INT_EQ(r.t.n_requests, 11);
-	CHECK_STR_CONTAINS(r.t.requests[10].body, "Overrides.1.InstanceType=m5.large"
+	CHECK_INT_EQ(r.t.n_requests, 9);
+	CHECK_STR_CONTAINS(r.t.requests[8].body, "Overrides.1.InstanceType=m5.large"
 		"&LaunchTemplateConfigs.1.Overrides.1.SubnetId=subnet-0bbb2222");
-	CHECK(strstr(r.t.requests[10].body, "c5.large") == NULL);
+	CHECK(strstr(r.t.requests[8].body, "c5.large") == NULL);
 	/* Three minutes later the marks are gone. */
 	jn_fake_clock_advance(&r.clock, 181 * JN_NS_PER_SEC);
 	cat = jn_cloud_instance_types(r.cp, NULL, &err);
 	c5 = jn_catalog_find(cat, "c5.large");
 	CHECK(jn_instance_type_offering(c5, "us-east-1a", JN_CAPACITY_SPOT)->available);
 	jn_catalog_unref(cat);
+	/* ...and the node class is resolved again (its cache lasts 60 s). */
+	fake_transport_push(&r.t, 200, empty_instances);
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 200, none);
+	req.claim_name = "default-third";
+	CHECK_INT_EQ(jn_cloud_create(r.cp, &req, &in, &err), -1);
+	CHECK_INT_EQ(r.t.n_requests, 13);
+	CHECK_STR_CONTAINS(r.t.requests[10].body, "Action=DescribeSubnets");
+	CHECK_STR_CONTAINS(r.t.requests[12].body, "Overrides.1.InstanceType=c5.large");
 	free(partial);
 	free(none);
 	rig_release(&r);
