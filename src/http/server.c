@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "jitnode/error.h"
@@ -21,6 +22,7 @@ struct jn_http_server {
 	size_t n_routes;
 	size_t max_body;
 	uint16_t port;
+	bool verify_clients;    /* a client CA was given: every request needs a valid certificate */
 };
 
 struct request_state {
@@ -88,6 +90,24 @@ static enum MHD_Result dispatch(struct jn_http_server *srv, struct MHD_Connectio
 	return rc;
 }
 
+/*
+ * libmicrohttpd asks GnuTLS for a client certificate when a trust store is set but leaves the
+ * verdict to the application; without this check any client, certificate or not, is served.
+ */
+static bool client_verified(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn,
+		MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t session = info ? (gnutls_session_t)info->tls_session : NULL;
+	if (!session)
+		return false;
+	unsigned n_certs = 0;
+	if (!gnutls_certificate_get_peers(session, &n_certs) || n_certs == 0)
+		return false;
+	unsigned status = 0;
+	return gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	const char *method, const char *version, const char *upload_data,
 	size_t *upload_data_size, void **con_cls)
@@ -95,6 +115,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct jn_http_server *srv = cls;
 	struct request_state *st = *con_cls;
 	if (!st) {
+		if (srv->verify_clients && !client_verified(conn)) {
+			static const char denied[] = "a valid client certificate is required\n";
+			return send_text(conn, MHD_HTTP_FORBIDDEN, "text/plain", denied,
+				sizeof(denied) - 1);
+		}
 		st = jn_xcalloc(1, sizeof(*st));
 		jn_buf_init(&st->body, srv->max_body);
 		*con_cls = st;
@@ -172,6 +197,7 @@ struct jn_http_server *jn_http_server_start(const struct jn_http_server_options 
 			(void *)opts->tls_cert_pem };
 		extra_opts[n_extra++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 			(void *)opts->tls_key_pem };
+		srv->verify_clients = opts->tls_client_ca_pem != NULL;
 		if (opts->tls_client_ca_pem)
 			extra_opts[n_extra++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
 				(void *)opts->tls_client_ca_pem };
