@@ -49,6 +49,14 @@ void *jn_xgrow(void *array, size_t *cap, size_t need, size_t elem_size);
 #define JN_PUSH(items, len, cap) \
 	((items) = jn_xgrow((items), &(cap), (len) + 1, sizeof(*(items))), &(items)[(len)++])
 
+/**
+ * Binary search in an array sorted by a string member: `items` holds `len` elements of
+ * `elem_size` bytes whose `char *` key sits at `key_offset` (offsetof). Returns the index of key,
+ * or where it would be inserted to keep the order; *found says which.
+ */
+size_t jn_bsearch_str(const void *items, size_t len, size_t elem_size, size_t key_offset,
+	const char *key, bool *found);
+
 /** True when s starts with prefix. */
 bool jn_str_has_prefix(const char *s, const char *prefix);
 /** True when both are NULL or both equal. */

@@ -5,6 +5,7 @@
  * negative that would make a pod fit anywhere.
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "jitnode/api.h"
@@ -58,21 +59,8 @@ static int64_t *field(struct jn_resources *r, const char *name)
 /* Binary search: the index of name, or where it would be inserted (*found false). */
 static size_t ext_find(const struct jn_resources *r, const char *name, bool *found)
 {
-	size_t lo = 0, hi = r->n_ext;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->ext[mid].name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return jn_bsearch_str(r->ext, r->n_ext, sizeof(*r->ext),
+		offsetof(struct jn_extended_resource, name), name, found);
 }
 
 /* The slot of an extended resource, inserted with value 0 when absent. */

@@ -99,3 +99,25 @@ bool jn_str_eq(const char *a, const char *b)
 		return a == b;
 	return strcmp(a, b) == 0;
 }
+
+size_t jn_bsearch_str(const void *items, size_t len, size_t elem_size, size_t key_offset,
+	const char *key, bool *found)
+{
+	const char *base = items;
+	size_t lo = 0, hi = len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *k = *(const char *const *)(const void *)(base + mid * elem_size + key_offset);
+		int c = strcmp(k, key);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}

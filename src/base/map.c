@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "jitnode/base.h"
@@ -38,21 +39,8 @@ void jn_strmap_copy(struct jn_strmap *dst, const struct jn_strmap *src)
 /* Index of key, or of where it would be inserted; *found says which. */
 static size_t search(const struct jn_strmap *map, const char *key, bool *found)
 {
-	size_t lo = 0, hi = map->len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(map->items[mid].key, key);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return jn_bsearch_str(map->items, map->len, sizeof(*map->items),
+		offsetof(struct jn_kv, key), key, found);
 }
 
 void jn_strmap_set(struct jn_strmap *map, const char *key, const char *value)

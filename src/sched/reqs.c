@@ -7,6 +7,7 @@
  * this claim, this claim with this instance type).
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "jitnode/error.h"
@@ -40,21 +41,8 @@ void jn_reqs_copy(struct jn_reqs *dst, const struct jn_reqs *src)
 
 static size_t search(const struct jn_reqs *reqs, const char *key, bool *found)
 {
-	size_t lo = 0, hi = reqs->len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(reqs->items[mid].key, key);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return jn_bsearch_str(reqs->items, reqs->len, sizeof(*reqs->items),
+		offsetof(struct jn_req, key), key, found);
 }
 
 const struct jn_req *jn_reqs_get(const struct jn_reqs *reqs, const char *key)
