@@ -202,3 +202,50 @@ def test_a_dead_apiserver_is_unavailable_at_once(cluster, driver, admin_kubeconf
     assert rc == 1 and out.startswith("error kind=unavailable "), (out, err)
     assert "post /api/v1/namespaces/default/pods/web-1/binding: " in out, out
     assert elapsed < 2.0, elapsed
+
+
+def test_node_event_lease_and_eviction_verbs(cluster, driver, admin_kubeconfig):
+    node = unique("jn-kube-verbs")
+    pod = unique("jn-kube-victim")
+    cluster.admin.create("/api/v1/namespaces/%s/pods" % NS, pod_manifest(pod))
+    try:
+        rc, out, err = run(driver, admin_kubeconfig, "verbs", node, NS, pod)
+        lines = out.splitlines()
+        assert rc == 0, (out, err)
+        expected = [
+            "create-node ok",
+            "create-node-again error kind=conflict msg=creating node '%s': post /api/v1/nodes: "
+            "409 conflict: nodes \"%s\" already exists" % (node, node),
+            "created capacity_cpu=2",
+            "patch-node ok", "patched label=1",
+            "patch-node-status ok", "patched allocatable_cpu=1500m",
+            "event ok",
+            "lease-create ok", "lease-get ok", "lease-update ok", "lease holder=driver-b",
+        ]
+        assert lines[:len(expected)] == expected, out
+        rest = lines[len(expected):]
+        assert rest[0].startswith("lease-update-stale error kind=conflict msg=updating lease "
+                                  "'%s/%s': put /apis/coordination.k8s.io/v1/namespaces/%s/"
+                                  "leases/%s: 409 conflict: " % (NS, node, NS, node)), rest[0]
+        assert rest[1].startswith("evict-missing error kind=not-found "), rest[1]
+        assert rest[2] == "evict ok", rest[2]
+        assert rest[3].startswith("delete-node-wrong-uid error kind=conflict "), rest[3]
+        assert "the UID in the precondition" in rest[3], rest[3]
+        assert rest[4] == "delete-node ok", rest[4]
+        assert rest[5] == ("delete-node-again error kind=not-found msg=deleting node '%s': "
+                           "delete /api/v1/nodes/%s: 404 not found: nodes \"%s\" not found"
+                           % (node, node, node)), rest[5]
+        events = cluster.admin.get("/api/v1/namespaces/default/events",
+                                   params={"fieldSelector": "involvedObject.name=" + node})
+        assert [(e["reason"], e["type"], e["source"]["component"], e["involvedObject"]["kind"])
+                for e in events["items"]] == [("Launched", "Normal", "jitnode", "Node")]
+        # The eviction deleted the pod (it was never bound, so it goes at once).
+        path = "/api/v1/namespaces/%s/pods/%s" % (NS, pod)
+        deadline = time.monotonic() + 10
+        while cluster.admin.status("GET", path) != 404 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert cluster.admin.status("GET", path) == 404
+    finally:
+        delete_pod(cluster, pod)
+        cluster.admin.delete("/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s" % (NS, node))
+        cluster.admin.delete("/api/v1/nodes/" + node)

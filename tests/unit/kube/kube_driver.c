@@ -4,6 +4,12 @@
  *
  *   kube_driver KUBECONFIG bind NS NAME UID|- NODE   one bind; "ok" or an error line
  *   kube_driver KUBECONFIG get-node NAME             "ok rv=<resourceVersion>" or an error line
+ *   kube_driver KUBECONFIG get-node-loop NAME N      N GETs on one client, one thread, then
+ *                                                    "ok n=N p50_us=.. p99_us=.. max_us=.."
+ *   kube_driver KUBECONFIG verbs NODE NS POD         every other verb in turn on a new node
+ *                                                    NODE and an existing pod NS/POD, one line
+ *                                                    per step: "<step> ok ..." or
+ *                                                    "<step> error kind=..."
  *   kube_driver KUBECONFIG watch [NODE_RV]           node and pod watches into a cache, then
  *                                                    commands on stdin, one answer line each:
  *     wait-synced SECONDS                   "synced nodes=N pods=N check=true" | "timeout"
@@ -19,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jitnode/base.h"
 #include "jitnode/cache.h"
 #include "jitnode/error.h"
 #include "jitnode/kube.h"
@@ -147,6 +154,119 @@ static int watch_session(struct jn_kube_client *client, const char *node_rv,
 	return ok ? 0 : 1;
 }
 
+static bool step(const char *name, int rc, const struct jn_error *err)
+{
+	if (rc == 0)
+		printf("%s ok\n", name);
+	else
+		printf("%s error kind=%s msg=%s\n", name, jn_error_kind_name(err->kind), err->msg);
+	return rc == 0;
+}
+
+static const char *member(const json_t *obj, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(obj, a), b));
+}
+
+/* create/patch/delete node, events, leases and eviction against the real apiserver. */
+static int verbs(struct jn_kube_client *client, const char *node, const char *ns,
+	const char *pod)
+{
+	struct jn_error err;
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s, s:s}}}",
+		"apiVersion", "v1", "kind", "Node", "metadata", "name", node, "labels", "jitnode.io/test",
+		"yes", "status", "capacity", "cpu", "2", "memory", "4Gi");
+	json_t *created = NULL;
+	step("create-node", jn_kube_create_node(client, obj, &created, &err), &err);
+	step("create-node-again", jn_kube_create_node(client, obj, NULL, &err), &err);
+	json_decref(obj);
+	char *uid = jn_xstrdup(created ? member(created, "metadata", "uid") : "");
+	/* Status may be set on create: the capacity comes back as sent. */
+	printf("created capacity_cpu=%s\n", created ? json_string_value(json_object_get(
+		json_object_get(json_object_get(created, "status"), "capacity"), "cpu")) : "");
+	json_decref(created);
+
+	json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "jitnode.io/patched", "1");
+	json_t *patched = NULL;
+	if (step("patch-node", jn_kube_patch_node(client, node, patch, false, &patched, &err), &err))
+		printf("patched label=%s\n", json_string_value(json_object_get(json_object_get(
+			json_object_get(patched, "metadata"), "labels"), "jitnode.io/patched")));
+	json_decref(patched);
+	json_decref(patch);
+	patch = json_pack("{s:{s:{s:s}}}", "status", "allocatable", "cpu", "1500m");
+	patched = NULL;
+	if (step("patch-node-status", jn_kube_patch_node(client, node, patch, true, &patched, &err),
+		&err))
+		printf("patched allocatable_cpu=%s\n", json_string_value(json_object_get(
+			json_object_get(json_object_get(patched, "status"), "allocatable"), "cpu")));
+	json_decref(patched);
+	json_decref(patch);
+
+	step("event", jn_kube_create_event(client, "Node", "", node, uid, "Normal", "Launched",
+		"launched by the kube driver", "jitnode", &err), &err);
+
+	json_t *lease = json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:i}}", "apiVersion",
+		"coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", node, "spec",
+		"holderIdentity", "driver-a", "leaseDurationSeconds", 15);
+	json_t *got = NULL;
+	step("lease-create", jn_kube_create_lease(client, ns, lease, NULL, &err), &err);
+	step("lease-get", jn_kube_get_lease(client, ns, node, &got, &err), &err);
+	json_t *stale = json_deep_copy(got);
+	json_object_set_new(json_object_get(got, "spec"), "holderIdentity", json_string("driver-b"));
+	json_t *updated = NULL;
+	if (step("lease-update", jn_kube_update_lease(client, ns, got, &updated, &err), &err))
+		printf("lease holder=%s\n", member(updated, "spec", "holderIdentity"));
+	step("lease-update-stale", jn_kube_update_lease(client, ns, stale, NULL, &err), &err);
+	json_decref(updated);
+	json_decref(stale);
+	json_decref(got);
+	json_decref(lease);
+
+	/* (A wrong uid is not tried: the apiserver retries the conflict until its own deadline.) */
+	step("evict-missing", jn_kube_evict(client, ns, "jn-no-such-pod", NULL, &err), &err);
+	step("evict", jn_kube_evict(client, ns, pod, NULL, &err), &err);
+
+	step("delete-node-wrong-uid", jn_kube_delete_node(client, node,
+		"00000000-0000-0000-0000-000000000000", &err), &err);
+	step("delete-node", jn_kube_delete_node(client, node, uid, &err), &err);
+	step("delete-node-again", jn_kube_delete_node(client, node, NULL, &err), &err);
+	free(uid);
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Latency of back-to-back requests on one client: the first pays the TLS handshake. */
+static int get_loop(struct jn_kube_client *client, const char *name, int n)
+{
+	if (n <= 0)
+		return 2;
+	int64_t *us = jn_xcalloc((size_t)n, sizeof(*us));
+	struct jn_error err;
+	for (int i = 0; i < n; i++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		json_t *node = NULL;
+		if (jn_kube_get_node(client, name, &node, &err) < 0) {
+			free(us);
+			return fail(&err, now_ms());
+		}
+		json_decref(node);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		us[i] = (b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
+	}
+	int64_t first = us[0];
+	qsort(us, (size_t)n, sizeof(*us), cmp_i64);
+	printf("ok n=%d first_us=%lld p50_us=%lld p99_us=%lld max_us=%lld\n", n, (long long)first,
+		(long long)us[n / 2], (long long)us[(n * 99) / 100], (long long)us[n - 1]);
+	free(us);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -164,7 +284,9 @@ int main(int argc, char **argv)
 		jn_logger_destroy(log);
 		return 1;
 	}
-	struct jn_kube_client_options opts = { .log = log, .timeout_ms = 10000 };
+	/* The latency loop measures the transport, not the client-side rate limit. */
+	struct jn_kube_client_options opts = { .log = log, .timeout_ms = 10000,
+		.qps = strcmp(argv[2], "get-node-loop") == 0 ? -1 : 0 };
 	struct jn_kube_client *client = jn_kube_client_create(&cfg, &opts, &err);
 	jn_kube_config_release(&cfg);
 	if (!client) {
@@ -193,6 +315,10 @@ int main(int argc, char **argv)
 			json_decref(node);
 			rc = 0;
 		}
+	} else if (strcmp(cmd, "get-node-loop") == 0 && argc == 5) {
+		rc = get_loop(client, argv[3], atoi(argv[4]));
+	} else if (strcmp(cmd, "verbs") == 0 && argc == 6) {
+		rc = verbs(client, argv[3], argv[4], argv[5]);
 	} else if (strcmp(cmd, "watch") == 0) {
 		rc = watch_session(client, argc > 3 ? argv[3] : NULL, log);
 	} else {
