@@ -133,6 +133,23 @@ struct jn_kube_call {
 int jn_kube_call(struct jn_kube_client *client, struct jn_kube_call *call, json_t **out,
 	struct jn_error *err);
 
+/*
+ * Called once per page of a list with its items (borrowed; may be NULL) and the list's kind.
+ * `first` is true for the first page of a pass: a pass restarts from the beginning when a
+ * continue token expires, so consumers reset what they gathered. Returning -1 (err set by the
+ * callback's owner) stops the list.
+ */
+typedef int (*jn_kube_page_fn)(void *ctx, bool first, const char *kind, const json_t *items);
+
+/**
+ * Lists `path` page by page (limit=page_size, 0 = 500) without holding more than one page:
+ * what the watch uses, so a relist of 100,000 pods never has them all as JSON at once. *rv
+ * receives the list's resourceVersion (owned). An expired continue token restarts the pass
+ * once.
+ */
+int jn_kube_list_each(struct jn_kube_client *client, const char *path, size_t page_size,
+	jn_kube_page_fn fn, void *ctx, char **rv, struct jn_error *err);
+
 /** Appends s to buf URL-escaped as a path segment or query value. */
 void jn_kube_escape(struct jn_buf *buf, const char *s);
 

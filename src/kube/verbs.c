@@ -68,12 +68,11 @@ int jn_kube_get_node(struct jn_kube_client *client, const char *name, json_t **o
 }
 
 /* One pass over every page; *gone when a continue token expired (the caller restarts). */
-static int list_pages(struct jn_kube_client *client, const char *path, size_t page_size,
-	json_t *result, bool *gone, struct jn_error *err)
+static int list_pass(struct jn_kube_client *client, const char *path, size_t page_size,
+	jn_kube_page_fn fn, void *ctx, char **rv, bool *gone, struct jn_error *err)
 {
-	json_t *items = json_object_get(result, "items");
-	json_array_clear(items);
 	char *cont = NULL;
+	bool first = true;
 	int rc = -1;
 	do {
 		struct jn_buf p;
@@ -93,14 +92,19 @@ static int list_pages(struct jn_kube_client *client, const char *path, size_t pa
 			*gone = status == 410 && cont != NULL;
 			goto done;
 		}
-		json_array_extend(items, json_object_get(page, "items"));
+		const json_t *items = json_object_get(page, "items");
 		const json_t *meta = json_object_get(page, "metadata");
-		json_t *rv = json_object_get(meta, "resourceVersion");
-		if (json_is_string(rv))
-			json_object_set(json_object_get(result, "metadata"), "resourceVersion", rv);
-		json_t *kind = json_object_get(page, "kind");
-		if (json_is_string(kind))
-			json_object_set(result, "kind", kind);
+		const char *kind = json_string_value(json_object_get(page, "kind"));
+		if (fn(ctx, first, kind, items) < 0) {
+			json_decref(page);
+			goto done;
+		}
+		first = false;
+		const char *page_rv = json_string_value(json_object_get(meta, "resourceVersion"));
+		if (page_rv) {
+			free(*rv);
+			*rv = jn_xstrdup(page_rv);
+		}
 		free(cont);
 		const char *next = json_string_value(json_object_get(meta, "continue"));
 		cont = next && *next ? jn_xstrdup(next) : NULL;
@@ -112,21 +116,55 @@ done:
 	return rc;
 }
 
+int jn_kube_list_each(struct jn_kube_client *client, const char *path, size_t page_size,
+	jn_kube_page_fn fn, void *ctx, char **rv, struct jn_error *err)
+{
+	*rv = NULL;
+	for (int pass = 0;; pass++) {
+		bool gone = false;
+		if (list_pass(client, path, page_size ? page_size : 500, fn, ctx, rv, &gone, err) == 0)
+			return 0;
+		if (!gone || pass > 0) {
+			free(*rv);
+			*rv = NULL;
+			return jn_error_prefix(err, "listing %s", path);
+		}
+	}
+}
+
+struct collect {
+	json_t *result;
+};
+
+static int collect_page(void *ctx, bool first, const char *kind, const json_t *items)
+{
+	struct collect *c = ctx;
+	json_t *all = json_object_get(c->result, "items");
+	if (first)
+		json_array_clear(all);
+	if (kind)
+		json_object_set_new(c->result, "kind", json_string(kind));
+	json_array_extend(all, (json_t *)items);
+	return 0;
+}
+
 int jn_kube_list(struct jn_kube_client *client, const char *path, size_t page_size,
 	json_t **out, struct jn_error *err)
 {
 	*out = NULL;
-	json_t *result = json_pack("{s:s, s:{}, s:[]}", "kind", "List", "metadata", "items");
-	for (int pass = 0;; pass++) {
-		bool gone = false;
-		if (list_pages(client, path, page_size ? page_size : 500, result, &gone, err) == 0)
-			break;
-		if (!gone || pass > 0) {
-			json_decref(result);
-			return jn_error_prefix(err, "listing %s", path);
-		}
+	struct collect c = {
+		.result = json_pack("{s:s, s:{}, s:[]}", "kind", "List", "metadata", "items"),
+	};
+	char *rv = NULL;
+	if (jn_kube_list_each(client, path, page_size, collect_page, &c, &rv, err) < 0) {
+		json_decref(c.result);
+		return -1;
 	}
-	*out = result;
+	if (rv)
+		json_object_set_new(json_object_get(c.result, "metadata"), "resourceVersion",
+			json_string(rv));
+	free(rv);
+	*out = c.result;
 	return 0;
 }
 

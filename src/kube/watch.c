@@ -124,31 +124,52 @@ static void set_rv(struct jn_kube_watch *w, const json_t *obj)
 	}
 }
 
+struct list_ctx {
+	struct jn_kube_watch *w;
+	size_t items;
+};
+
+static int on_page(void *ctx, bool first, const char *kind, const json_t *items)
+{
+	struct list_ctx *l = ctx;
+	struct jn_kube_watch *w = l->w;
+	if (first) {
+		/* A pass (re)starts: a new epoch for the handler's mark-and-sweep. */
+		w->handler.on_event(w->ctx, JN_WATCH_LIST_BEGIN, NULL);
+		l->items = 0;
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item)
+		w->handler.on_event(w->ctx, JN_WATCH_ADDED, item);
+	l->items += json_array_size(items);
+	return 0;
+}
+
 static int do_list(struct jn_kube_watch *w, struct jn_error *err)
 {
 	struct jn_buf p;
 	jn_buf_init(&p, JN_BUF_UNLIMITED);
+	/* "resourceVersion=" empty: a consistent read from etcd (selectors follow with '&'). */
 	jn_buf_printf(&p, NULL, "%s?resourceVersion=", w->path);
 	append_selectors(w, &p);
-	/* "resourceVersion=" empty: a consistent read from etcd (selectors follow with '&'). */
-	json_t *list = NULL;
-	int rc = jn_kube_list(w->client, jn_buf_cstr(&p), w->page_size, &list, err);
+	struct list_ctx l = { .w = w };
+	char *rv = NULL;
+	int rc = jn_kube_list_each(w->client, jn_buf_cstr(&p), w->page_size, on_page, &l, &rv, err);
 	jn_buf_release(&p);
 	if (rc < 0)
 		return -1;
-	w->handler.on_event(w->ctx, JN_WATCH_LIST_BEGIN, NULL);
-	size_t i;
-	json_t *item;
-	json_array_foreach(json_object_get(list, "items"), i, item)
-		w->handler.on_event(w->ctx, JN_WATCH_ADDED, item);
 	if (w->handler.on_synced)
 		w->handler.on_synced(w->ctx);
-	set_rv(w, list);
+	if (rv && *rv) {
+		free(w->rv);
+		w->rv = rv;
+	} else {
+		free(rv);
+	}
 	atomic_fetch_add(&w->n_lists, 1);
-	jn_log_info(w->log, "listed", JN_LOG_STR("path", w->path),
-		JN_LOG_INT("items", json_array_size(json_object_get(list, "items"))),
+	jn_log_info(w->log, "listed", JN_LOG_STR("path", w->path), JN_LOG_INT("items", l.items),
 		JN_LOG_STR("resource_version", w->rv));
-	json_decref(list);
 	return 0;
 }
 
