@@ -7,12 +7,13 @@
  *   jitnode plan [--policies FILE|DIR]... [--nodes FILE] [--catalog FILE] [--region R]
  *                [-o table|json] PODS...
  *
- * PODS are files of `kubectl get pods -o json` output (a List, a single Pod, or an array).
+ * PODS are files of `kubectl get pods -o json` or `-o yaml` output (a List, a single Pod, an
+ * array, or several YAML documents); --nodes takes the same forms.
  * Pods bound to a node (spec.nodeName) are counted on that node when it is given with --nodes;
  * pods owned by a DaemonSet are read as daemonsets (one template per DaemonSet) and land on
  * every new node they tolerate and select; finished pods (Succeeded, Failed) are ignored; every
- * other pod is planned. YAML pod files are not read yet (the YAML reader lives in src/policy and
- * is not public): such a file fails with a message saying so.
+ * other pod is planned. A file that does not start with '{' or '[' is read as YAML
+ * (jn_yaml_to_json); its syntax errors name "<file>:<line>:<col>".
  *
  * Policies: NodePools and EC2NodeClasses from files or folders (policy.h). Without --policies
  * a built-in copy of policies/default.yaml is used, so the binary never depends on the

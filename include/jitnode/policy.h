@@ -324,6 +324,22 @@ void jn_policy_builder_destroy(struct jn_policy_builder *b);
  */
 int jn_policy_builder_add_text(struct jn_policy_builder *b, const char *name, const char *text,
 	size_t len, struct jn_error *err);
+/* The most YAML nodes (aliases expanded) jn_yaml_to_json accepts per document: a pod list. */
+#define JN_YAML_MAX_NODES 20000000u
+
+/**
+ * The policy subsystem's YAML reader, for other inputs (e.g. `kubectl get pods -o yaml` for
+ * `jitnode plan`): parses every non-empty document of text with the same scalar rules as
+ * policies (YAML 1.2 core schema: plain null/true/false/numbers are typed, quoted scalars stay
+ * strings; duplicate keys and unsupported tags are errors). On success *out is a new reference:
+ * the document itself when the text holds exactly one, else a JSON array of the documents in
+ * order (empty when there are none). Aliases share the anchored value (treat the result as
+ * read-only). On failure returns -1 with *out NULL and err "<name>:<line>:<col>: <reason>"
+ * (JN_ERR_INVALID, or JN_ERR_TOO_LARGE past JN_YAML_MAX_NODES). Thread-safe; no I/O.
+ */
+int jn_yaml_to_json(const char *name, const char *text, size_t len, json_t **out,
+	struct jn_error *err);
+
 /** Reads a file (at most JN_POLICY_MAX_FILE_BYTES) and adds it. */
 int jn_policy_builder_add_file(struct jn_policy_builder *b, const char *path,
 	struct jn_error *err);

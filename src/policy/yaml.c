@@ -33,6 +33,8 @@ struct walker {
 	size_t nodes;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	size_t max_nodes;       /* per document, aliases expanded */
+	bool positions;         /* record where every node was written (policy errors need it) */
 	struct jn_error *err;
 };
 
@@ -67,6 +69,8 @@ static int next_event(struct walker *w, yaml_event_t *ev)
 static void record(struct walker *w, const yaml_mark_t *mark, const yaml_mark_t *key)
 {
 	struct policy_doc *d = w->doc;
+	if (!w->positions)
+		return;
 	struct policy_pos *p = JN_PUSH(d->pos, d->n_pos, d->cap_pos);
 	p->path = jn_xstrdup(jn_buf_cstr(&w->path));
 	p->line = (uint32_t)mark->line + 1;
@@ -78,9 +82,9 @@ static void record(struct walker *w, const yaml_mark_t *mark, const yaml_mark_t 
 static int charge(struct walker *w, size_t n, const yaml_mark_t *mark)
 {
 	w->nodes += n;
-	if (w->nodes <= JN_POLICY_MAX_NODES)
+	if (w->nodes <= w->max_nodes)
 		return 0;
-	fail_at(w, mark, "document has more than %u nodes (aliases expanded)", JN_POLICY_MAX_NODES);
+	fail_at(w, mark, "document has more than %zu nodes (aliases expanded)", w->max_nodes);
 	w->err->kind = JN_ERR_TOO_LARGE;
 	return -1;
 }
@@ -380,10 +384,11 @@ static int document(struct walker *w, struct policy_doc *d)
 	return 0;
 }
 
-int policy_yaml_parse(const char *name, const char *text, size_t len, struct policy_docs *out,
-	struct jn_error *err)
+static int parse(const char *name, const char *text, size_t len, size_t max_nodes,
+	bool positions, struct policy_docs *out, struct jn_error *err)
 {
-	struct walker w = { .name = name, .err = err };
+	struct walker w = { .name = name, .err = err, .max_nodes = max_nodes,
+		.positions = positions };
 	struct policy_docs docs = { 0 };
 	int rc = -1;
 	jn_buf_init(&w.path, JN_BUF_UNLIMITED);
@@ -432,6 +437,30 @@ out:
 	jn_buf_release(&w.path);
 	yaml_parser_delete(&w.parser);
 	return rc;
+}
+
+int policy_yaml_parse(const char *name, const char *text, size_t len, struct policy_docs *out,
+	struct jn_error *err)
+{
+	return parse(name, text, len, JN_POLICY_MAX_NODES, true, out, err);
+}
+
+int jn_yaml_to_json(const char *name, const char *text, size_t len, json_t **out,
+	struct jn_error *err)
+{
+	struct policy_docs docs = { 0 };
+	*out = NULL;
+	if (parse(name, text, len, JN_YAML_MAX_NODES, false, &docs, err) < 0)
+		return -1;
+	if (docs.len == 1) {
+		*out = json_incref(docs.items[0].root);
+	} else {
+		*out = json_array();
+		for (size_t i = 0; i < docs.len; i++)
+			json_array_append(*out, docs.items[i].root);
+	}
+	policy_docs_release(&docs);
+	return 0;
 }
 
 /* --- positions --------------------------------------------------------------------------- */
