@@ -184,9 +184,11 @@ int jn_kube_delete_node(struct jn_kube_client *client, const char *name, const c
 	struct jn_error *err);
 
 /**
- * Evicts a pod (policy/v1 Eviction, the uid as precondition when non-NULL). A PodDisruption
- * Budget refusal is a 429 answered without Retry-After semantics: it comes back as
- * JN_ERR_THROTTLED without retrying, so the drain can try again later.
+ * Evicts a pod (policy/v1 Eviction, the uid as precondition when non-NULL). A refusal by a
+ * PodDisruptionBudget is a 429 that will not clear in seconds: it comes back at once as
+ * JN_ERR_THROTTLED (no Retry-After retry) so that the drain decides when to try again. A pod
+ * already gone is JN_ERR_NOT_FOUND. Note: with a uid that does not match, the apiserver
+ * retries the conflict internally until the request times out (JN_ERR_TIMEOUT here).
  */
 int jn_kube_evict(struct jn_kube_client *client, const char *ns, const char *name,
 	const char *uid, struct jn_error *err);

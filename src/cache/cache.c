@@ -82,7 +82,7 @@ void jn_cache_slot_sum(const struct jn_cache_slot *slot, struct jn_resources *ou
 		jn_resources_add(out, &slot->pods[i]->pod.requests);
 }
 
-static struct jn_cache_slot *slot_get(struct jn_cache *c, const char *name)
+struct jn_cache_slot *jn_cache_slot_get(struct jn_cache *c, const char *name)
 {
 	struct jn_cache_slot *s = jn_cache_index_get(&c->slots, name);
 	if (!s) {
@@ -101,8 +101,7 @@ static void slot_free(struct jn_cache_slot *s)
 	free(s);
 }
 
-/* Drops a slot that no longer says anything. */
-static void slot_gc(struct jn_cache *c, struct jn_cache_slot *s)
+void jn_cache_slot_gc(struct jn_cache *c, struct jn_cache_slot *s)
 {
 	if (s->node || s->n_pods || s->marks)
 		return;
@@ -120,7 +119,7 @@ static void account(struct jn_cache *c, struct jn_cache_pod *p)
 {
 	if (!p->holds)
 		return;
-	struct jn_cache_slot *s = slot_get(c, p->pod.node_name);
+	struct jn_cache_slot *s = jn_cache_slot_get(c, p->pod.node_name);
 	*JN_PUSH(s->pods, s->n_pods, s->cap_pods) = p;
 	resum(s);
 }
@@ -139,7 +138,7 @@ static void unaccount(struct jn_cache *c, struct jn_cache_pod *p)
 		}
 	}
 	resum(s);
-	slot_gc(c, s);
+	jn_cache_slot_gc(c, s);
 }
 
 /* ---- pods ----------------------------------------------------------------------------------- */
@@ -257,7 +256,7 @@ static struct jn_cache_node *node_unlink(struct jn_cache *c, struct jn_cache_nod
 	if (s) {
 		s->node = NULL;
 		s->marks = 0;           /* the node is gone: "deleting it" has happened */
-		slot_gc(c, s);
+		jn_cache_slot_gc(c, s);
 	}
 	return n;
 }
@@ -286,7 +285,7 @@ static void on_node_event(void *ctx, enum jn_watch_event ev, const json_t *obj)
 	} else {
 		n->epoch = c->node_epoch;
 		drop = jn_cache_index_put(&c->nodes, n->node.name, n);
-		slot_get(c, n->node.name)->node = n;
+		jn_cache_slot_get(c, n->node.name)->node = n;
 		n = NULL;
 	}
 	pthread_rwlock_unlock(&c->lock);

@@ -91,7 +91,12 @@ struct jn_cache {
 	pthread_cond_t sync_cv;
 };
 
-/** Recomputes slot->requested from its pods. */
+/** The slot of a node name, created empty when missing. Under the write lock. */
+struct jn_cache_slot *jn_cache_slot_get(struct jn_cache *cache, const char *name);
+/** Frees a slot that no longer says anything (no node, no pods, no marks). Write lock. */
+void jn_cache_slot_gc(struct jn_cache *cache, struct jn_cache_slot *slot);
+
+/** Sums the requests of slot's pods into out (zeroed first). */
 void jn_cache_slot_sum(const struct jn_cache_slot *slot, struct jn_resources *out);
 
 #endif

@@ -84,21 +84,11 @@ bool jn_cache_node_get(struct jn_cache *c, const char *name, bool with_pods,
 void jn_cache_mark(struct jn_cache *c, const char *node, unsigned set, unsigned clear)
 {
 	pthread_rwlock_wrlock(&c->lock);
-	struct jn_cache_slot *s = jn_cache_index_get(&c->slots, node);
-	if (!s && set) {
-		s = jn_xcalloc(1, sizeof(*s));
-		s->name = jn_xstrdup(node);
-		jn_cache_index_put(&c->slots, s->name, s);
-	}
+	struct jn_cache_slot *s = set ? jn_cache_slot_get(c, node)
+		: jn_cache_index_get(&c->slots, node);
 	if (s) {
 		s->marks = (s->marks | set) & ~clear;
-		if (!s->node && !s->n_pods && !s->marks) {
-			jn_cache_index_remove(&c->slots, s->name);
-			jn_resources_release(&s->requested);
-			free(s->pods);
-			free(s->name);
-			free(s);
-		}
+		jn_cache_slot_gc(c, s);
 	}
 	pthread_rwlock_unlock(&c->lock);
 }
