@@ -272,7 +272,11 @@ struct jn_kube_watch;
 struct jn_kube_watch *jn_kube_watch_start(struct jn_kube_client *client,
 	const struct jn_kube_watch_options *opts, struct jn_error *err);
 
-/** Stops the thread (within about a second, even mid-stream) and frees the watch. NULL is ok. */
+/**
+ * Stops the thread and frees the watch; NULL is ok. A stream or a backoff wait stops within
+ * about a second; a list request in flight is not interrupted and finishes first (bounded by
+ * the client's timeout_ms).
+ */
 void jn_kube_watch_stop(struct jn_kube_watch *watch);
 
 /** Counters for tests and metrics (read without locking; approximate while running). */
