@@ -18,6 +18,10 @@ ALLOWED = {
     "catalog": BASE | {"api", "sched", "catalog"},
     "policy": BASE | {"api", "sched", "policy", "catalog"},
     "pack": BASE | {"api", "sched", "catalog", "policy", "pack"},
+    "kube": BASE | {"kube"},
+    "cache": BASE | {"api", "kube", "cache"},
+    "http": BASE | {"http"},
+    "metrics": BASE | {"metrics"},
 }
 
 
