@@ -23,6 +23,7 @@
  * Each case runs in a child process so that its peak RSS is its own. Every result is checked
  * with jn_pack_check before its figures are printed.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,38 +382,190 @@ static void mixed_daemonsets(struct jn_pod_list *ds)
 	}
 }
 
-/* The lower bound of the header comment; classes are the kinds (identical constraints). */
-struct lb_site {
-	double price;
-	double cap[4];
+/*
+ * The lower bound (see the header comment for the argument). Pod types are (kind, request
+ * vector); a kind is a compatibility class (identical constraints). Resources are cpu (cores),
+ * memory (GiB), pods and GPUs; sites are (pool, instance type, price) with allocatable minus
+ * the daemonsets that land there (zones are dropped: a relaxation).
+ */
+#define LB_DIMS 4
+#define LB_MAX_TYPES 128
+#define LB_MAX_CUTS 4000
+
+struct lb_type {
+	size_t kind;
+	bool anti;                  /* hostname anti-affinity with itself: one pod per node */
+	double d[LB_DIMS];
+	double n;                   /* pods of this type */
 };
 
-static double cap_dim(const struct jn_resources *r, int d)
+struct lb_site {
+	double price;
+	double cap[LB_DIMS];
+	uint32_t kinds;             /* bit k: kind k's pods may run there */
+	const char *name;
+};
+
+struct lb {
+	struct lb_type types[LB_MAX_TYPES];
+	size_t n_types;
+	struct lb_site *sites;
+	size_t n_sites, cap_sites;
+};
+
+/*
+ * A dense tableau simplex: maximise c.x subject to A x <= b, x >= 0, with b >= 0 (the origin
+ * is feasible, so one phase suffices). A is m x n, row-major. Dantzig's rule, Bland's after
+ * 50 m pivots (no cycling). Returns the optimum and fills x; INFINITY when unbounded.
+ */
+static double simplex(size_t m, size_t n, const double *A, const double *b, const double *c,
+	double *x, double *y)
+{
+	size_t w = n + m + 1;
+	double *t = calloc((m + 1) * w, sizeof(double));
+	size_t *basis = calloc(m ? m : 1, sizeof(size_t));
+	for (size_t i = 0; i < m; i++) {
+		memcpy(&t[i * w], &A[i * n], n * sizeof(double));
+		t[i * w + n + i] = 1;
+		t[i * w + w - 1] = b[i];
+		basis[i] = n + i;
+	}
+	for (size_t j = 0; j < n; j++)
+		t[m * w + j] = -c[j];
+	double result = 0;
+	for (size_t iter = 0;; iter++) {
+		bool bland = iter > 50 * (m + n);
+		size_t e = w;
+		double best = -1e-9;
+		for (size_t j = 0; j + 1 < w; j++)
+			if (t[m * w + j] < best) {
+				e = j;
+				if (bland)
+					break;
+				best = t[m * w + j];
+			}
+		if (e == w)
+			break;
+		size_t l = m;
+		double ratio = INFINITY;
+		for (size_t i = 0; i < m; i++)
+			if (t[i * w + e] > 1e-12) {
+				double r = t[i * w + w - 1] / t[i * w + e];
+				if (r < ratio - 1e-12 || (r <= ratio + 1e-12 && l < m && basis[i] < basis[l])) {
+					ratio = r;
+					l = i;
+				}
+			}
+		if (l == m) {
+			result = INFINITY;
+			goto out;
+		}
+		double pv = t[l * w + e];
+		for (size_t j = 0; j < w; j++)
+			t[l * w + j] /= pv;
+		for (size_t i = 0; i <= m; i++) {
+			double f = t[i * w + e];
+			if (i == l || f == 0)
+				continue;
+			for (size_t j = 0; j < w; j++)
+				t[i * w + j] -= f * t[l * w + j];
+		}
+		basis[l] = e;
+	}
+	result = t[m * w + w - 1];
+	for (size_t j = 0; j < n; j++)
+		x[j] = 0;
+	for (size_t i = 0; i < m; i++)
+		if (basis[i] < n)
+			x[basis[i]] = t[i * w + w - 1];
+	for (size_t i = 0; y && i < m; i++)
+		y[i] = t[m * w + n + i];
+out:
+	free(t);
+	free(basis);
+	return result;
+}
+
+static bool lb_fits(const struct lb_type *t, const struct lb_site *s)
+{
+	if (!((s->kinds >> t->kind) & 1))
+		return false;
+	for (int d = 0; d < LB_DIMS; d++)
+		if (t->d[d] > s->cap[d] + 1e-9)
+			return false;
+	return true;
+}
+
+/*
+ * V_s(u): the most value one node of site s can hold at pod prices u, pods fractional:
+ * max u.q  s.t.  sum_t q_t d_t <= cap_s,  q_t <= 1 for one-per-node types,  q_t = 0 for types
+ * that cannot run there (wrong kind, or one pod exceeds the empty node). Fills q (the pattern).
+ */
+static double lb_node_value(const struct lb *lb, const struct lb_site *s, const double *u,
+	double *q)
+{
+	size_t n = lb->n_types, m = LB_DIMS;
+	double A[(LB_DIMS + LB_MAX_TYPES) * LB_MAX_TYPES], b[LB_DIMS + LB_MAX_TYPES],
+		c[LB_MAX_TYPES];
+	memset(A, 0, sizeof(A));
+	for (int d = 0; d < LB_DIMS; d++)
+		b[d] = s->cap[d] > 0 ? s->cap[d] : 0;
+	for (size_t t = 0; t < n; t++) {
+		bool ok = lb_fits(&lb->types[t], s);
+		c[t] = ok ? u[t] : 0;
+		for (int d = 0; d < LB_DIMS; d++)
+			A[d * n + t] = lb->types[t].d[d];
+		if (!ok || lb->types[t].anti) {
+			A[m * n + t] = 1;
+			b[m++] = ok ? 1 : 0;
+		}
+	}
+	return simplex(m, n, A, b, c, q, NULL);
+}
+
+static void lb_add_site(struct lb *lb, const struct lb_site *site)
+{
+	for (size_t i = 0; i < lb->n_sites; i++) {
+		const struct lb_site *o = &lb->sites[i];
+		if (o->price == site->price && o->name == site->name && o->kinds == site->kinds &&
+				memcmp(o->cap, site->cap, sizeof(o->cap)) == 0)
+			return;     /* the same type in another zone */
+	}
+	*JN_PUSH(lb->sites, lb->n_sites, lb->cap_sites) = *site;
+}
+
+static double res_dim(const struct jn_resources *r, int d)
 {
 	switch (d) {
-	case 0: return (double)r->cpu_milli;
-	case 1: return (double)r->memory;
+	case 0: return (double)r->cpu_milli / 1000.0;
+	case 1: return (double)r->memory / (double)(1ll << 30);
 	case 2: return (double)r->pods;
 	default: return (double)jn_resources_get(r, "nvidia.com/gpu");
 	}
 }
 
-static double lower_bound(const struct jn_pack_input *in, const size_t *kind_first,
+static void lb_build(struct lb *lb, const struct jn_pack_input *in, const size_t *kind_first,
 	const size_t *kind_end)
 {
 	size_t nk = JN_ARRAY_LEN(kinds);
-	double D[JN_ARRAY_LEN(kinds)][4] = { { 0 } }, tot[4] = { 0 };
-	struct lb_site *sites[JN_ARRAY_LEN(kinds)];
-	size_t n_sites[JN_ARRAY_LEN(kinds)] = { 0 }, cap_sites[JN_ARRAY_LEN(kinds)] = { 0 };
-	for (size_t k = 0; k < nk; k++) {
-		sites[k] = NULL;
-		for (size_t i = kind_first[k]; i < kind_end[k]; i++)
-			for (int d = 0; d < 4; d++) {
-				double v = d == 2 ? 1 : cap_dim(&in->pods[i].requests, d);
-				D[k][d] += v;
-				tot[d] += v;
-			}
-	}
+	memset(lb, 0, sizeof(*lb));
+	for (size_t k = 0; k < nk; k++)
+		for (size_t i = kind_first[k]; i < kind_end[k]; i++) {
+			struct lb_type t = { .kind = k, .anti = in->pods[i].n_required_anti_affinity > 0,
+				.n = 1 };
+			for (int d = 0; d < LB_DIMS; d++)
+				t.d[d] = d == 2 ? 1 : res_dim(&in->pods[i].requests, d);
+			size_t j = 0;
+			while (j < lb->n_types && !(lb->types[j].kind == k &&
+					memcmp(lb->types[j].d, t.d, sizeof(t.d)) == 0))
+				j++;
+			if (j == lb->n_types) {
+				if (lb->n_types == LB_MAX_TYPES)
+					die("too many pod types for the bound", NULL);
+				lb->types[lb->n_types++] = t;
+			} else
+				lb->types[j].n++;
+		}
 	for (size_t p = 0; p < in->n_pools; p++) {
 		const struct jn_nodepool *np = in->pools[p];
 		struct jn_reqs reqs;
@@ -433,63 +586,174 @@ static double lower_bound(const struct jn_pack_input *in, const size_t *kind_fir
 					jn_strmap_release(&labels);
 					continue;
 				}
-				struct lb_site site = { off->price, { 0 } };
-				for (int d = 0; d < 4; d++)
-					site.cap[d] = cap_dim(&it->allocatable, d);
+				struct lb_site site = { .price = off->price, .name = it->name };
+				for (int d = 0; d < LB_DIMS; d++)
+					site.cap[d] = res_dim(&it->allocatable, d);
 				for (size_t i = 0; i < in->n_daemonsets; i++) {
 					const struct jn_pod *ds = &in->daemonsets[i];
 					if (jn_pod_tolerates(ds, np->taints, np->n_taints, JN_TAINTS_BLOCKING,
 							NULL, 0) && jn_pod_matches_node(ds, &labels, NULL, NULL, 0))
-						for (int d = 0; d < 4; d++)
-							site.cap[d] -= d == 2 ? 1 : cap_dim(&ds->requests, d);
+						for (int d = 0; d < LB_DIMS; d++)
+							site.cap[d] -= d == 2 ? 1 : res_dim(&ds->requests, d);
 				}
 				for (size_t k = 0; k < nk; k++) {
 					const struct jn_pod *rep = &in->pods[kind_first[k]];
-					if (kind_first[k] == kind_end[k] ||
-							!jn_pod_tolerates(rep, np->taints, np->n_taints,
-								JN_TAINTS_BLOCKING, NULL, 0) ||
-							!jn_pod_matches_node(rep, &labels, NULL, NULL, 0) ||
-							(D[k][3] > 0 && site.cap[3] <= 0))
-						continue;
-					*JN_PUSH(sites[k], n_sites[k], cap_sites[k]) = site;
+					if (kind_first[k] < kind_end[k] &&
+							jn_pod_tolerates(rep, np->taints, np->n_taints,
+								JN_TAINTS_BLOCKING, NULL, 0) &&
+							jn_pod_matches_node(rep, &labels, NULL, NULL, 0))
+						site.kinds |= 1u << k;
 				}
+				if (site.kinds)
+					lb_add_site(lb, &site);
 				jn_strmap_release(&labels);
 			}
 		}
 		jn_reqs_release(&reqs);
 	}
-	double best = 0;
-	const int steps = 10;
-	for (int a = 0; a <= steps; a++)
-		for (int b = 0; a + b <= steps; b++)
-			for (int c = 0; a + b + c <= steps; c++) {
-				int e = steps - a - b - c;
-				double w[4] = { a, b, c, e }, v[4];
-				for (int d = 0; d < 4; d++)
-					v[d] = tot[d] > 0 ? w[d] / steps / tot[d] : 0;
-				double lb = 0;
-				for (size_t k = 0; k < nk; k++) {
-					double vd = 0, rho = 1e300;
-					for (int d = 0; d < 4; d++)
-						vd += v[d] * D[k][d];
-					if (vd <= 0)
-						continue;
-					for (size_t i = 0; i < n_sites[k]; i++) {
-						double vc = 0;
-						for (int d = 0; d < 4; d++)
-							vc += v[d] * (sites[k][i].cap[d] > 0 ? sites[k][i].cap[d] : 0);
-						if (vc > 0 && sites[k][i].price / vc < rho)
-							rho = sites[k][i].price / vc;
-					}
-					if (rho < 1e300)
-						lb += vd * rho;
-				}
-				if (lb > best)
-					best = lb;
+}
+
+struct lb_figures {
+	double bound;               /* the valid lower bound, $/h */
+	double lp;                  /* the LP optimum as far as the cuts went (>= bound) */
+	double per_kind[JN_ARRAY_LEN(kinds)];   /* the bound's share per kind: sum n_t u_t */
+	int iterations;
+	size_t cuts;
+};
+
+/*
+ * Kelley's cutting planes on the dual: max n.u s.t. q.u <= price for every pattern (site,
+ * fractional fill q) met so far. Each round solves it, prices every site (lb_node_value) and
+ * adds the most violated patterns; whatever u it stops at, n.u / max_s(V_s(u)/p_s) is a valid
+ * bound, and it equals the LP optimum once no site is violated.
+ */
+static struct lb_figures lower_bound(const struct jn_pack_input *in, const size_t *kind_first,
+	const size_t *kind_end)
+{
+	struct lb lb;
+	lb_build(&lb, in, kind_first, kind_end);
+	size_t T = lb.n_types;
+	struct lb_figures f = { 0 };
+	double *A = calloc(LB_MAX_CUTS * T, sizeof(double)), *b = calloc(LB_MAX_CUTS, sizeof(double));
+	double u[LB_MAX_TYPES], q[LB_MAX_TYPES], nvec[LB_MAX_TYPES];
+	size_t m = 0;
+	for (size_t t = 0; t < T; t++) {
+		nvec[t] = lb.types[t].n;
+		/* a first cut per type: its cheapest single-type node (bounds u_t) */
+		double best = 0, bp = 0;
+		for (size_t s = 0; s < lb.n_sites; s++) {
+			if (!lb_fits(&lb.types[t], &lb.sites[s]))
+				continue;
+			double k = INFINITY;
+			for (int d = 0; d < LB_DIMS; d++)
+				if (lb.types[t].d[d] > 0)
+					k = fmin(k, lb.sites[s].cap[d] / lb.types[t].d[d]);
+			if (lb.types[t].anti)
+				k = fmin(k, 1);
+			if (k / lb.sites[s].price > best) {
+				best = k / lb.sites[s].price;
+				bp = lb.sites[s].price;
 			}
-	for (size_t k = 0; k < nk; k++)
-		free(sites[k]);
-	return best;
+		}
+		if (best == 0)
+			die("a pod type fits no site of the bound", NULL);
+		A[m * T + t] = best * bp;
+		b[m++] = bp;
+	}
+	double *ratio = calloc(lb.n_sites, sizeof(double));
+	double *y = calloc(LB_MAX_CUTS, sizeof(double));
+	size_t *cut_site = calloc(LB_MAX_CUTS, sizeof(size_t));
+	for (f.iterations = 0; f.iterations < 300; f.iterations++) {
+		f.lp = simplex(m, T, A, b, nvec, u, y);
+		double value = 0, worst = 0;
+		for (size_t t = 0; t < T; t++)
+			value += nvec[t] * u[t];
+		for (size_t s = 0; s < lb.n_sites; s++) {
+			ratio[s] = lb_node_value(&lb, &lb.sites[s], u, q) / lb.sites[s].price;
+			worst = fmax(worst, ratio[s]);
+		}
+		double bound = value / fmax(worst, 1.0);
+		if (bound > f.bound) {
+			f.bound = bound;
+			for (size_t k = 0; k < JN_ARRAY_LEN(kinds); k++)
+				f.per_kind[k] = 0;
+			for (size_t t = 0; t < T; t++)
+				f.per_kind[lb.types[t].kind] += nvec[t] * u[t] / fmax(worst, 1.0);
+		}
+		if (worst <= 1 + 1e-7)
+			break;
+		/* cut off u with the (up to 8) most violated sites' patterns */
+		for (int k = 0; k < 8 && m < LB_MAX_CUTS; k++) {
+			size_t arg = 0;
+			for (size_t s = 1; s < lb.n_sites; s++)
+				if (ratio[s] > ratio[arg])
+					arg = s;
+			if (ratio[arg] <= 1 + 1e-7)
+				break;
+			ratio[arg] = 0;
+			lb_node_value(&lb, &lb.sites[arg], u, q);
+			memcpy(&A[m * T], q, T * sizeof(double));
+			cut_site[m] = arg;
+			b[m++] = lb.sites[arg].price;
+		}
+	}
+	f.cuts = m;
+	/* the LP's nodes: the patterns the optimum buys (the dual of the cuts) */
+	for (size_t i = T; getenv("BENCH_PACK_VERBOSE") && i < m; i++) {
+		if (y[i] < 1e-6)
+			continue;
+		printf("  lp site=%s nodes=%.2f price=%.2f mix:", lb.sites[cut_site[i]].name, y[i],
+			y[i] * b[i]);
+		for (size_t t = 0; t < T; t++)
+			if (A[i * T + t] > 1e-9)
+				printf(" %s(%.2g,%.3g)x%.2f", kinds[lb.types[t].kind].name, lb.types[t].d[0],
+					lb.types[t].d[1], A[i * T + t]);
+		printf("\n");
+	}
+	free(y);
+	free(cut_site);
+	free(ratio);
+	free(A);
+	free(b);
+	free(lb.sites);
+	return f;
+}
+
+/* Where the plan's money goes: per instance type, its claims, fill and the kinds on them. */
+static void describe_plan(const struct jn_pack_input *in, const size_t *first, const size_t *end)
+{
+	struct jn_pack_result r;
+	if (jn_pack_solve(in, &r, NULL) < 0)
+		return;
+	size_t seen[4096] = { 0 };
+	for (size_t c = 0; c < r.n_claims; c++) {
+		if (seen[c])
+			continue;
+		size_t count = 0, kinds_on[JN_ARRAY_LEN(kinds)] = { 0 };
+		double cpu = 0, mem = 0, acpu = 0, amem = 0, price = 0;
+		for (size_t d = c; d < r.n_claims; d++) {
+			if (r.claims[d].type != r.claims[c].type || seen[d])
+				continue;
+			seen[d] = 1;
+			count++;
+			price += r.claims[d].price;
+			cpu += res_dim(&r.claims[d].requests, 0);
+			mem += res_dim(&r.claims[d].requests, 1);
+			acpu += res_dim(&r.claims[d].type->allocatable, 0);
+			amem += res_dim(&r.claims[d].type->allocatable, 1);
+			for (size_t i = 0; i < r.claims[d].n_pods; i++)
+				for (size_t k = 0; k < JN_ARRAY_LEN(kinds); k++)
+					if (r.claims[d].pods[i] >= first[k] && r.claims[d].pods[i] < end[k])
+						kinds_on[k]++;
+		}
+		printf("  type=%s claims=%zu price=%.2f cpu_fill=%.2f mem_fill=%.2f pods:", 
+			r.claims[c].type->name, count, price, cpu / acpu, mem / amem);
+		for (size_t k = 0; k < JN_ARRAY_LEN(kinds); k++)
+			if (kinds_on[k])
+				printf(" %s=%zu", kinds[k].name, kinds_on[k]);
+		printf("\n");
+	}
+	jn_pack_result_release(&r);
 }
 
 static void case_mixed(size_t count)
@@ -539,13 +803,21 @@ static void case_mixed(size_t count)
 	};
 	struct figures f = run(&in);
 	double rss = peak_rss_mb();
-	double lb = lower_bound(&in, first, end);
+	struct lb_figures lbf = lower_bound(&in, first, end);
+	double lb = lbf.bound;
 	double gap = lb > 0 ? (f.price - lb) / lb : 0;
 	printf("case=mixed pods=%zu placed=%zu types=%zu seconds=%.4f pods_per_sec=%.0f nodes=%zu "
 		"price_per_hour=%.2f lower_bound=%.2f gap_pct=%.1f peak_rss_mb=%.1f "
 		"target_gap_pct=%.0f met=%s\n", count, f.placed, n_types, f.seconds,
 		(double)count / (f.seconds > 0 ? f.seconds : 1e-9), f.nodes, f.price, lb, gap * 100,
 		rss, TARGET_COST_GAP * 100, gap <= TARGET_COST_GAP ? "yes" : "no");
+	if (getenv("BENCH_PACK_VERBOSE")) {
+		printf("bound lp=%.2f iterations=%d cuts=%zu", lbf.lp, lbf.iterations, lbf.cuts);
+		for (size_t k = 0; k < JN_ARRAY_LEN(kinds); k++)
+			printf(" %s=%.2f", kinds[k].name, lbf.per_kind[k]);
+		printf("\n");
+		describe_plan(&in, first, end);
+	}
 	jn_pod_list_release(&pods);
 	jn_pod_list_release(&ds);
 	free(types);
