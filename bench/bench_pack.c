@@ -11,14 +11,25 @@
  *
  * Case 2 packs a mixed 10,000-pod workload on the built-in us-east-1 catalog with two pools
  * (general purpose on-demand c/m/r/t, and a tainted GPU pool) and two daemonsets, and prints the
- * plan's cost next to a fractional lower bound computed here, apart from the engine:
- *   LB = max over v of sum over classes c of (v . D_c) * min over sites s compatible with c of
- *        price_s / (v . cap_s)
- * where D_c is class c's total request vector, cap_s a site's allocatable minus daemonsets, and
- * v a non-negative weighting of the resources (a grid over the simplex). For any v this is the
- * value of a feasible dual of the LP "fractional nodes, each pod wholly assigned, every
- * resource covered at once", so it is a valid lower bound; per compatibility class, since a
- * class may only use its own sites.
+ * plan's cost next to a lower bound computed here, apart from the engine: the LP relaxation
+ * "fractional nodes, fractional pods, every resource covered at once", per compatibility class,
+ * with one pod per node for hostname anti-affinity and no pod on a node it cannot fit alone.
+ *
+ * Why it is a lower bound. Pod types t are (kind, request vector d_t), n_t pods each; sites s
+ * are (pool, instance type, price p_s) with capacity cap_s = allocatable minus the daemonsets.
+ * For prices u >= 0 (one per type) let V_s(u) = max u.q over q >= 0 with sum_t q_t d_t <= cap_s,
+ * q_t <= 1 when t has hostname anti-affinity, q_t = 0 when t's kind may not run on s or one
+ * pod of t exceeds cap_s. Every node of any valid plan is a site s holding integer counts q
+ * that satisfy these constraints, so it holds value u.q <= V_s(u) <= M p_s, where
+ * M = max_s V_s(u)/p_s. Summing over the plan's nodes: sum_t n_t u_t <= M * cost, hence
+ *     cost >= (sum_t n_t u_t) / M        for every u >= 0.
+ * Dropping zones, spreads and pod affinity only removes constraints, which keeps it valid.
+ * The best u is the optimum of the dual LP  max n.u  s.t.  q.u <= p_s for every pattern (s, q);
+ * we reach it by cutting planes (Kelley): solve over the patterns met so far, price every site
+ * exactly with a small simplex, add the most violated patterns, stop when none is (then the
+ * bound equals the LP optimum; the bench prints both). V_s is computed exactly, so whatever u
+ * the loop stops at the printed figure is a valid bound (floating point aside, ~1e-9).
+ * Classes may share nodes: that is why u is one price vector for all and V_s mixes types.
  *
  * Each case runs in a child process so that its peak RSS is its own. Every result is checked
  * with jn_pack_check before its figures are printed.
