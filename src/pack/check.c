@@ -412,7 +412,10 @@ static bool check_pod_topology(struct chk *c, const struct jn_pod *p, const stru
 		}
 		if (!is_zone(sp->topology_key))
 			continue;
-		/* domains: zones of nodes its node affinity admits (Honor) or of every node */
+		/*
+		 * domains: zones of nodes its node affinity admits (Honor) or of every node, and
+		 * with nodeTaintsPolicy Honor only nodes whose taints it tolerates
+		 */
 		struct jn_buf key;
 		jn_buf_init(&key, JN_BUF_UNLIMITED);
 		jn_buf_printf(&key, NULL, "spread|%s|", p->namespace_);
@@ -429,8 +432,9 @@ static bool check_pod_topology(struct chk *c, const struct jn_pod *p, const stru
 					counts->counts[slot] += jn_spread_counts_pod(sp, p, m->pods[j]);
 			}
 		jn_buf_init(&key, JN_BUF_UNLIMITED);
+		bool honor_taints = sp->node_taints_policy == JN_POLICY_HONOR;
 		jn_buf_printf(&key, NULL, "domains|%d|%p|", (int)sp->node_affinity_policy,
-			p->n_required_node_terms ? (const void *)p : NULL);
+			p->n_required_node_terms || honor_taints ? (const void *)p : NULL);
 		for (size_t i = 0; sp->node_affinity_policy == JN_POLICY_HONOR &&
 				i < p->node_selector.len; i++)
 			jn_buf_printf(&key, NULL, "%s=%s,", p->node_selector.items[i].key,
@@ -442,7 +446,9 @@ static bool check_pod_topology(struct chk *c, const struct jn_pod *p, const stru
 			for (size_t i = 0; i < c->n_nodes; i++) {
 				const struct chk_node *m = &c->nodes[i];
 				if (m->zone && (sp->node_affinity_policy != JN_POLICY_HONOR ||
-						jn_pod_matches_node(p, m->labels, NULL, NULL, 0)))
+						jn_pod_matches_node(p, m->labels, NULL, NULL, 0)) &&
+						(!honor_taints || jn_pod_tolerates(p, m->taints, m->n_taints,
+							JN_TAINTS_BLOCKING, NULL, 0)))
 					zone_slot(domains, m->zone);
 			}
 		size_t nz = domains->n;

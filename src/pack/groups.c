@@ -120,20 +120,37 @@ static void own(struct pk_class *c, uint32_t g, uint32_t soft_level)
 }
 
 /* The zones the class' pods can reach: its compatible sites and nodes (nodeAffinityPolicy). */
-static uint32_t class_zones(struct pk_solve *s, uint32_t ci, bool honor_affinity)
+/*
+ * The zones that are domains of a zone spread of class ci (kube-scheduler's inclusion
+ * policies): every zone a new node of some pool or an existing node offers, keeping with
+ * nodeAffinityPolicy Honor only those whose labels meet the pod's nodeSelector and required
+ * node affinity (preferences do not narrow domains), and with nodeTaintsPolicy Honor only
+ * those whose pool's or node's taints the pod tolerates.
+ */
+static uint32_t class_zones(struct pk_solve *s, uint32_t ci, const struct jn_topology_spread *t)
 {
+	const struct jn_pod *rep = s->classes[ci].rep;
+	bool affinity = t->node_affinity_policy == JN_POLICY_HONOR;
+	bool taints = t->node_taints_policy == JN_POLICY_HONOR;
 	uint32_t mask = 0;
-	uint32_t n;
-	const uint32_t *list = pk_class_site_list(s, ci, 0, &n);
-	for (uint32_t i = 0; i < s->n_sites; i++)
-		if (!honor_affinity)
-			mask |= 1u << s->sites[i].zone;
-	for (uint32_t i = 0; i < n && honor_affinity; i++)
-		mask |= 1u << s->sites[list[i]].zone;
+	for (uint32_t i = 0; i < s->n_sites; i++) {
+		const struct pk_site *site = &s->sites[i];
+		if ((mask >> site->zone) & 1)
+			continue;
+		if (taints && !pk_pool_tolerated(&s->pools[site->pool], rep))
+			continue;
+		if (affinity && !jn_pod_matches_node(rep, &site->labels.map, NULL, NULL, 0))
+			continue;
+		mask |= 1u << site->zone;
+	}
 	for (size_t i = 0; i < s->in->n_nodes; i++) {
-		uint32_t z = pk_zone_index(s, jn_strmap_get(&s->in->nodes[i].labels, JN_LABEL_ZONE));
-		if (z != PK_NONE && (!honor_affinity || pk_class_node_ok(s, ci, 0, (uint32_t)i)))
-			mask |= 1u << z;
+		const struct jn_node *nd = &s->in->nodes[i];
+		uint32_t z = pk_zone_index(s, jn_strmap_get(&nd->labels, JN_LABEL_ZONE));
+		if (z == PK_NONE || (taints && !jn_pod_tolerates(rep, nd->taints, nd->n_taints,
+				JN_TAINTS_BLOCKING, NULL, 0)) ||
+				(affinity && !jn_pod_matches_node(rep, &nd->labels, nd->name, NULL, 0)))
+			continue;
+		mask |= 1u << z;
 	}
 	return mask;
 }
@@ -224,8 +241,7 @@ void pk_groups_build(struct pk_solve *s)
 			if (g->zone)
 				c->touches_zone = true;
 			if (g->kind == PK_SPREAD && g->zone)
-				c->own_zone_mask[k] = class_zones(s, ci,
-					g->spread->node_affinity_policy == JN_POLICY_HONOR);
+				c->own_zone_mask[k] = class_zones(s, ci, g->spread);
 			if (!g->zone && c->own_self[k] && c->own_soft_level[k] == 0 &&
 					(g->kind == PK_ANTI || g->kind == PK_SPREAD))
 				c->host_limited = true;
