@@ -23,8 +23,14 @@
  *      class in it; that and the next cheapest ones (up to max_options, widened until minValues
  *      holds) become its options. Shrinking removes most of the tail waste of step 2.
  *   Bound: on one class and one resource the result is within FFD's bound of the fewest nodes
- *   of the chosen type; bench/pack compares the cost with a fractional lower bound per
- *   compatibility class (targets: within 5 % on the mixed workload).
+ *   of the chosen type; bench/pack compares the cost with the exact LP lower bound (fractional
+ *   nodes, all resources at once, per compatibility class, one pod per node for hostname
+ *   anti-affinity). Measured on its mixed 10,000-pod workload: 745.28 $/h against 699.63, 6.5 %
+ *   above (target 5 %). The LP's nodes show where the rest goes: it mixes cpu-heavy pods
+ *   restricted to c types with memory-heavy generic pods on the same nodes, and puts each
+ *   one-per-node pod with a memory-heavy pod; FFD by cpu packs every cpu-heavy pod first, so
+ *   c nodes fill on cpu with memory to spare and the later r nodes on memory with cpu to
+ *   spare (sorting by dominant share or by memory was tried: 754.89 and 764.26 $/h).
  *
  * Speed: classes share every constraint evaluation; a class' compatible offerings are a bit
  * set built once; bins store dense resource vectors; per class a cursor skips the bins that
