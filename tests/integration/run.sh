@@ -10,6 +10,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 python=${PYTHON:-python3}
 bash tests/cluster/build.sh || { echo "integration: control plane build failed"; exit 1; }
+# Suites that drive jitnode itself need build/jitnode: (re)build it, a no-op after .ci/run's build.
+bash .ci/build build || echo "integration: jitnode build failed: suites that start it will fail"
 rm -rf build-cluster/integration.xml build-cluster/worlds  # logs of the previous run
 cd tests/integration
 timeout --kill-after=30 "${JN_INTEGRATION_TIMEOUT:-1800}" \
