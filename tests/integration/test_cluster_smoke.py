@@ -142,16 +142,32 @@ def test_deployment_scaled_by_controller_manager_creates_pods(cluster, ready_nod
 
 
 def test_jitnode_identity_is_limited_by_rbac(cluster):
+    review = cluster.jitnode.create("/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+        "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    user = review["status"]["userInfo"]
+    assert user["username"] == cluster.jitnode_user
+    assert "system:masters" not in user.get("groups", [])
+    # What jitnode's ClusterRole grants, and what it does not.
     assert cluster.jitnode.status("GET", "/api/v1/nodes") == 200
     assert cluster.jitnode.status("GET", "/api/v1/pods") == 200
     assert cluster.jitnode.status("GET", "/api/v1/secrets") == 403
     assert cluster.jitnode.status("GET", "/api/v1/namespaces/kube-system/configmaps") == 403
     assert cluster.jitnode.status("DELETE", "/api/v1/namespaces/kube-public") == 403
     assert cluster.admin.status("GET", "/api/v1/secrets") == 200
-    review = cluster.jitnode.create("/apis/authentication.k8s.io/v1/selfsubjectreviews", {
-        "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
-    assert review["status"]["userInfo"]["username"] == "jitnode"
-    assert "system:masters" not in review["status"]["userInfo"].get("groups", [])
+
+
+def test_jitnode_rbac_is_the_one_in_manifests(cluster):
+    # manifests/rbac.yaml binds ServiceAccount kube-system/jitnode; the certificate identity is
+    # that service account, so the manifests' bindings themselves are what grants access.
+    assert cluster.rbac_source == "manifests"
+    assert cluster.jitnode_user == "system:serviceaccount:kube-system:jitnode"
+    assert "jitnode" in cluster.jitnode_roles
+    # The leader-election Role: one named Lease in kube-system, nothing else.
+    leases = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/"
+    assert cluster.jitnode.status("GET", leases + "jitnode-controller") == 404
+    assert cluster.jitnode.status("GET", leases + "kube-scheduler") == 403
+    assert cluster.jitnode.status("GET", "/apis/coordination.k8s.io/v1/namespaces/default/"
+                                         "leases/jitnode-controller") == 403
 
 
 class _Extender(BaseHTTPRequestHandler):

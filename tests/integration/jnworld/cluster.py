@@ -3,16 +3,21 @@ kube-scheduler(s) and kwok, from the binaries tests/cluster/build.sh puts in bui
 
 Identities (client certificates signed by the world's CA; the apiserver authorizes with RBAC):
   admin                          user jn-admin in group system:masters (tests' own setup)
-  jitnode                        user "jitnode", no groups: only what RBAC grants it
+  jitnode                        the subject manifests/ binds jitnode's ClusterRole to (today
+                                 ServiceAccount kube-system/jitnode, as the certificate user
+                                 system:serviceaccount:kube-system:jitnode with the service-account
+                                 groups); user "jitnode" with the stand-in role when manifests/
+                                 has no ClusterRole. No other groups: only what RBAC grants it
   kube-scheduler                 user system:kube-scheduler (bootstrap role of the same name)
   kube-controller-manager        user system:kube-controller-manager, with per-controller
                                  service-account credentials, as kubeadm runs it
   kwok                           user jn-kwok in system:masters (it plays every kubelet)
 Each has a kubeconfig in <world>/kubeconfigs/<name>.kubeconfig.
 
-The jitnode identity is bound to the ClusterRoles found in manifests/*.yaml (the extender issue
-adds jitnode's ClusterRole there); while manifests/ holds none, to a minimal stand-in role
-(MINIMAL_JITNODE_RULES). See jitnode_cluster_roles().
+RBAC for jitnode comes from manifests/*.yaml as written there: its ServiceAccounts, ClusterRoles,
+ClusterRoleBindings, Roles and RoleBindings are applied unchanged, and the jitnode identity is the
+subject of the binding of the first ClusterRole. While manifests/ holds no ClusterRole, a minimal
+stand-in role (MINIMAL_JITNODE_RULES) is bound to user "jitnode". See jitnode_rbac().
 """
 import glob
 import os
@@ -62,17 +67,72 @@ def _http_ok(url, **kw):
     return r.status_code == 200
 
 
-def jitnode_cluster_roles(repo_root=REPO_ROOT):
-    """ClusterRole documents from manifests/*.yaml|*.yml (multi-document files allowed)."""
-    roles = []
+RBAC_KINDS = ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
+              "RoleBinding")
+
+
+def manifest_docs(repo_root=REPO_ROOT, kinds=RBAC_KINDS):
+    """Documents of the given kinds from manifests/*.yaml|*.yml, in file and document order."""
+    docs = []
     files = sorted(glob.glob(os.path.join(repo_root, "manifests", "*.yaml")) +
                    glob.glob(os.path.join(repo_root, "manifests", "*.yml")))
     for path in files:
         with open(path, encoding="utf-8") as fh:
             for doc in yaml.safe_load_all(fh):
-                if isinstance(doc, dict) and doc.get("kind") == "ClusterRole":
-                    roles.append(doc)
-    return roles
+                if isinstance(doc, dict) and doc.get("kind") in kinds:
+                    docs.append(doc)
+    return docs
+
+
+def jitnode_rbac(repo_root=REPO_ROOT):
+    """(user, groups, documents to apply, source) of the jitnode identity.
+
+    With a ClusterRole in manifests/: its RBAC documents as they are, and the identity of the
+    first subject bound to the first ClusterRole (a ServiceAccount becomes the user
+    system:serviceaccount:<ns>:<name> in groups system:serviceaccounts and
+    system:serviceaccounts:<ns>, which is how the apiserver names a service account; a User is
+    taken as is). Without: the stand-in role bound to user "jitnode"."""
+    docs = manifest_docs(repo_root)
+    roles = [d["metadata"]["name"] for d in docs if d["kind"] == "ClusterRole"]
+    if roles:
+        for d in docs:
+            if d["kind"] == "ClusterRoleBinding" and d["roleRef"]["name"] == roles[0]:
+                subject = (d.get("subjects") or [None])[0]
+                if subject and subject["kind"] == "ServiceAccount":
+                    ns = subject.get("namespace", "default")
+                    return ("system:serviceaccount:%s:%s" % (ns, subject["name"]),
+                            ["system:serviceaccounts", "system:serviceaccounts:" + ns],
+                            docs, "manifests")
+                if subject and subject["kind"] == "User":
+                    return subject["name"], [], docs, "manifests"
+        # A ClusterRole nobody is bound to: bind it to user "jitnode" ourselves.
+        return JITNODE_USER, [], docs + [_binding(roles[0])], "manifests"
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": MINIMAL_JITNODE_ROLE}, "rules": MINIMAL_JITNODE_RULES}
+    return JITNODE_USER, [], [role, _binding(MINIMAL_JITNODE_ROLE)], "stand-in"
+
+
+def _binding(role):
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "%s-%s" % (JITNODE_BINDING, role)},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                        "name": role},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                          "name": JITNODE_USER}]}
+
+
+def _api_path(doc):
+    kind, ns = doc["kind"], doc.get("metadata", {}).get("namespace")
+    if kind == "Namespace":
+        return "/api/v1/namespaces"
+    if kind == "ServiceAccount":
+        return "/api/v1/namespaces/%s/serviceaccounts" % (ns or "default")
+    plural = {"ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
+              "Role": "roles", "RoleBinding": "rolebindings"}[kind]
+    base = "/apis/rbac.authorization.k8s.io/v1"
+    if kind in ("Role", "RoleBinding"):
+        return "%s/namespaces/%s/%s" % (base, ns or "default", plural)
+    return "%s/%s" % (base, plural)
 
 
 def scheduler_config(kubeconfig, scheduler_names=("default-scheduler",), extenders=None,
@@ -192,7 +252,8 @@ class Cluster:
                                                "kubernetes.default", "kubernetes.default.svc"])
         self.sa_key, self.sa_pub = p.service_account_keys()
         _, admin_crt, admin_key = self._kubeconfig("admin", "jn-admin", ["system:masters"])
-        self._kubeconfig("jitnode", JITNODE_USER)
+        self.jitnode_user, groups, self._rbac_docs, self.rbac_source = jitnode_rbac()
+        self._kubeconfig("jitnode", self.jitnode_user, groups)
         self._kubeconfig("kube-scheduler", "system:kube-scheduler")
         self._kubeconfig("kube-controller-manager", "system:kube-controller-manager")
         self._kubeconfig("kwok", "jn-kwok", ["system:masters"])
@@ -216,27 +277,20 @@ class Cluster:
         self.jitnode = self.client("jitnode")
 
     def bootstrap_rbac(self):
-        """Binds user "jitnode" to jitnode's ClusterRoles from manifests/, or to the minimal
-        stand-in role when manifests/ has none. Returns the names of the bound roles."""
-        roles = jitnode_cluster_roles()
-        if not roles:
-            roles = [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                      "metadata": {"name": MINIMAL_JITNODE_ROLE}, "rules": MINIMAL_JITNODE_RULES}]
-        names = []
-        for role in roles:
-            self.admin.create("/apis/rbac.authorization.k8s.io/v1/clusterroles", role)
-            name = role["metadata"]["name"]
-            names.append(name)
-            self.admin.create("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
-                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                "metadata": {"name": "%s-%s" % (JITNODE_BINDING, name)},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                            "name": name},
-                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
-                              "name": JITNODE_USER}],
-            })
-        self.jitnode_roles = names
-        return names
+        """Applies jitnode's RBAC (see jitnode_rbac()): from manifests/ when it has a ClusterRole,
+        else the stand-in. Sets self.jitnode_user, self.rbac_source ("manifests" or "stand-in")
+        and self.jitnode_roles (ClusterRole names); returns the latter."""
+        for doc in self._rbac_docs:
+            ns = doc.get("metadata", {}).get("namespace")
+            if ns and doc["kind"] != "Namespace":
+                self.admin.create("/api/v1/namespaces", {
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                    ok=(201, 409))
+            self.admin.create(_api_path(doc), doc, ok=(201, 409) if doc["kind"] == "Namespace"
+                              else (201,))
+        self.jitnode_roles = [d["metadata"]["name"] for d in self._rbac_docs
+                              if d["kind"] == "ClusterRole"]
+        return self.jitnode_roles
 
     def start_controller_manager(self):
         port = free_port()
