@@ -95,3 +95,28 @@ void ext_dump(const json_t *value, struct jn_buf *out)
 	jn_buf_append_str(out, text, NULL);
 	free(text);
 }
+
+void ext_append_string(struct jn_buf *out, const char *s)
+{
+	jn_buf_append(out, "\"", 1, NULL);
+	const char *run = s;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jn_buf_append(out, run, (size_t)(s - run), NULL);
+		switch (c) {
+		case '"': jn_buf_append_str(out, "\\\"", NULL); break;
+		case '\\': jn_buf_append_str(out, "\\\\", NULL); break;
+		case '\b': jn_buf_append_str(out, "\\b", NULL); break;
+		case '\f': jn_buf_append_str(out, "\\f", NULL); break;
+		case '\n': jn_buf_append_str(out, "\\n", NULL); break;
+		case '\r': jn_buf_append_str(out, "\\r", NULL); break;
+		case '\t': jn_buf_append_str(out, "\\t", NULL); break;
+		default: jn_buf_printf(out, NULL, "\\u%04X", c); break;
+		}
+		run = s + 1;
+	}
+	jn_buf_append(out, run, (size_t)(s - run), NULL);
+	jn_buf_append(out, "\"", 1, NULL);
+}

@@ -5,6 +5,8 @@
 #include "jitnode/metrics.h"
 #include "extender_internal.h"
 
+static const double request_bounds[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+	0.025, 0.05, 0.1, 0.25, 1 };
 static const double bind_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 	1, 2.5, 5 };
 
@@ -26,6 +28,9 @@ struct jn_extender *jn_extender_create(struct jn_extender_backend *backend,
 	ext->bind_seconds = jn_metrics_histogram(m, "jitnode_extender_bind_duration_seconds",
 		"Time to bind a pod through the apiserver.", NULL, bind_bounds,
 		JN_ARRAY_LEN(bind_bounds));
+	ext->request_seconds = jn_metrics_histogram(m, "jitnode_extender_request_duration_seconds",
+		"Time jitnode spends handling one extender request, by verb.", "verb", request_bounds,
+		JN_ARRAY_LEN(request_bounds));
 	return ext;
 }
 
@@ -47,7 +52,11 @@ typedef int (*verb_fn)(struct jn_extender *, const char *, size_t, struct jn_buf
 static int serve(verb_fn verb, void *ctx, const struct jn_http_request *req,
 	struct jn_http_response *resp)
 {
+	struct jn_extender *ext = ctx;
+	int64_t start = jn_clock_mono_ns(ext->clock);
 	resp->status = verb(ctx, req->body, req->body_len, &resp->body);
+	jn_histogram_observe(ext->request_seconds, req->path + 1,
+		(double)(jn_clock_mono_ns(ext->clock) - start) / 1e9);
 	if (resp->status != 200)
 		resp->content_type = "text/plain";
 	return 0;

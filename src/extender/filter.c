@@ -1,8 +1,25 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "jitnode/log.h"
 #include "jitnode/metrics.h"
 #include "extender_internal.h"
+
+/* One node's verdict; names and objects are borrowed from the request document. */
+struct verdict {
+	const char *name;
+	const json_t *node;     /* the Node object when the request carried objects */
+	bool keep;
+	char reason[200];
+};
+
+struct verdicts {
+	struct verdict *items;
+	size_t len;
+	size_t cap;
+	size_t rejected;
+};
 
 static void pod_key(const json_t *pod, char *out, size_t size)
 {
@@ -12,69 +29,113 @@ static void pod_key(const json_t *pod, char *out, size_t size)
 	snprintf(out, size, "%s/%s", ns ? ns : "default", name ? name : "?");
 }
 
-/* Judges one node; adds it to the unresolvable map when jitnode is removing it. */
-static bool keep_node(struct jn_extender *ext, const char *name, const json_t *node_json,
-	json_t *unresolvable)
+static void judge(struct jn_extender *ext, struct verdicts *v, const char *name,
+	const json_t *node)
 {
+	struct verdict *d = JN_PUSH(v->items, v->len, v->cap);
 	struct jn_extender_node view;
-	char reason[200];
-	if (!ext_node_removing(ext, name, node_json, &view, reason, sizeof(reason)))
-		return true;
-	json_object_set_new(unresolvable, name, json_string(reason));
-	return false;
+	d->name = name;
+	d->node = node;
+	d->keep = !ext_node_removing(ext, name, node, &view, d->reason, sizeof(d->reason));
+	if (!d->keep)
+		v->rejected++;
 }
 
-static int filter_names(struct jn_extender *ext, const json_t *names, json_t *result,
-	json_t *unresolvable, char *why, size_t why_size)
+static int judge_names(struct jn_extender *ext, const json_t *names, struct verdicts *v,
+	char *why, size_t why_size)
 {
-	json_t *kept = json_array();
 	size_t i;
 	const json_t *n;
 	json_array_foreach(names, i, n) {
 		if (!json_is_string(n)) {
 			snprintf(why, why_size, "NodeNames[%zu]: expected a string", i);
-			json_decref(kept);
 			return -1;
 		}
-		if (keep_node(ext, json_string_value(n), NULL, unresolvable))
-			json_array_append(kept, (json_t *)n);
+		judge(ext, v, json_string_value(n), NULL);
 	}
-	json_object_set_new(result, "NodeNames", kept);
 	return 0;
 }
 
-static int filter_nodes(struct jn_extender *ext, const json_t *nodes, json_t *result,
-	json_t *unresolvable, char *why, size_t why_size)
+static int judge_nodes(struct jn_extender *ext, const json_t *nodes, struct verdicts *v,
+	char *why, size_t why_size)
 {
 	const json_t *items = ext_get(nodes, "items");
-	if (!json_is_array(items) && !json_is_null(items) && items) {
+	if (items && !json_is_array(items) && !json_is_null(items)) {
 		snprintf(why, why_size, "Nodes.items: expected an array");
 		return -1;
 	}
-	json_t *kept = json_array();
 	size_t i;
 	const json_t *node;
 	json_array_foreach(items, i, node) {
 		const char *name = ext_node_name(node);
 		if (!name) {
 			snprintf(why, why_size, "Nodes.items[%zu].metadata.name: is required", i);
-			json_decref(kept);
 			return -1;
 		}
-		if (keep_node(ext, name, node, unresolvable))
-			json_array_append(kept, (json_t *)node);
+		judge(ext, v, name, node);
 	}
-	json_object_set_new(result, "Nodes", json_pack("{s:{},s:o}", "metadata", "items", kept));
 	return 0;
+}
+
+/* ExtenderFilterResult, keys in the order of the Go struct, absent lists as null. */
+static void write_result(const struct verdicts *v, bool by_names, const char *error,
+	struct jn_buf *out)
+{
+	jn_buf_append_str(out, "{\"Nodes\":", NULL);
+	if (!error && !by_names) {
+		jn_buf_append_str(out, "{\"metadata\":{},\"items\":[", NULL);
+		bool first = true;
+		for (size_t i = 0; i < v->len; i++) {
+			if (!v->items[i].keep)
+				continue;
+			if (!first)
+				jn_buf_append_str(out, ",", NULL);
+			ext_dump(v->items[i].node, out);
+			first = false;
+		}
+		jn_buf_append_str(out, "]}", NULL);
+	} else {
+		jn_buf_append_str(out, "null", NULL);
+	}
+	jn_buf_append_str(out, ",\"NodeNames\":", NULL);
+	if (!error && by_names) {
+		jn_buf_append_str(out, "[", NULL);
+		bool first = true;
+		for (size_t i = 0; i < v->len; i++) {
+			if (!v->items[i].keep)
+				continue;
+			if (!first)
+				jn_buf_append_str(out, ",", NULL);
+			ext_append_string(out, v->items[i].name);
+			first = false;
+		}
+		jn_buf_append_str(out, "]", NULL);
+	} else {
+		jn_buf_append_str(out, "null", NULL);
+	}
+	jn_buf_append_str(out, ",\"FailedNodes\":{},\"FailedAndUnresolvableNodes\":{", NULL);
+	bool first = true;
+	for (size_t i = 0; !error && i < v->len; i++) {
+		if (v->items[i].keep)
+			continue;
+		if (!first)
+			jn_buf_append_str(out, ",", NULL);
+		ext_append_string(out, v->items[i].name);
+		jn_buf_append_str(out, ":", NULL);
+		ext_append_string(out, v->items[i].reason);
+		first = false;
+	}
+	jn_buf_append_str(out, "},\"Error\":", NULL);
+	ext_append_string(out, error ? error : "");
+	jn_buf_append_str(out, "}", NULL);
 }
 
 int jn_extender_filter(struct jn_extender *ext, const char *body, size_t len, struct jn_buf *out)
 {
 	jn_counter_add(ext->requests, "filter", 1);
-	json_t *result = json_pack("{s:n,s:n,s:{},s:{},s:s}", "Nodes", "NodeNames",
-		"FailedNodes", "FailedAndUnresolvableNodes", "Error", "");
-	json_t *unresolvable = json_object_get(result, "FailedAndUnresolvableNodes");
+	struct verdicts v = { 0 };
 	char why[512] = "";
+	bool by_names = false;
 	json_t *doc = ext_parse(ext, body, len, why, sizeof(why));
 	if (!doc)
 		goto answer;
@@ -86,27 +147,24 @@ int jn_extender_filter(struct jn_extender *ext, const char *body, size_t len, st
 	const json_t *names = ext_get(doc, "NodeNames");
 	const json_t *nodes = ext_get(doc, "Nodes");
 	int rc = -1;
-	if (json_is_array(names))
-		rc = filter_names(ext, names, result, unresolvable, why, sizeof(why));
+	by_names = json_is_array(names);
+	if (by_names)
+		rc = judge_names(ext, names, &v, why, sizeof(why));
 	else if (json_is_object(nodes))
-		rc = filter_nodes(ext, nodes, result, unresolvable, why, sizeof(why));
+		rc = judge_nodes(ext, nodes, &v, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "request has neither NodeNames nor Nodes");
-	if (rc == 0 && json_object_size(unresolvable)) {
+	if (rc == 0 && v.rejected) {
 		char key[300];
 		pod_key(pod, key, sizeof(key));
 		jn_log_info(ext->log, "filtered out nodes being removed", JN_LOG_STR("pod", key),
-			JN_LOG_INT("rejected", json_object_size(unresolvable)));
+			JN_LOG_INT("rejected", v.rejected), JN_LOG_INT("passed", v.len - v.rejected));
 	}
 answer:
-	if (why[0]) {
-		json_object_set_new(result, "Error", json_string(why));
-		json_object_set_new(result, "Nodes", json_null());
-		json_object_set_new(result, "NodeNames", json_null());
+	if (why[0])
 		jn_log_warn(ext->log, "rejected filter request", JN_LOG_STR("error", why));
-	}
-	ext_dump(result, out);
-	json_decref(result);
+	write_result(&v, by_names, why[0] ? why : NULL, out);
+	free(v.items);
 	json_decref(doc);
 	return 200;
 }

@@ -6,6 +6,7 @@
  * scores 0.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "jitnode/api.h"
 #include "jitnode/error.h"
@@ -44,7 +45,7 @@ static void allocatable_from_json(const json_t *node, struct jn_extender_node *v
 	jn_resources_release(&r);
 }
 
-static void add_score(struct jn_extender *ext, json_t *list, const char *name,
+static void add_score(struct jn_extender *ext, struct jn_buf *out, const char *name,
 	const json_t *node_json, int64_t cpu, int64_t mem)
 {
 	struct jn_extender_node view;
@@ -53,8 +54,19 @@ static void add_score(struct jn_extender *ext, json_t *list, const char *name,
 	if (node_json)
 		allocatable_from_json(node_json, &view);
 	view.removing = removing;
-	json_array_append_new(list, json_pack("{s:s,s:I}", "Host", name, "Score",
-		(json_int_t)score_node(&view, cpu, mem)));
+	if (out->len > 1)
+		jn_buf_append_str(out, ",", NULL);
+	jn_buf_append_str(out, "{\"Host\":", NULL);
+	ext_append_string(out, name);
+	/* Scores are 0..10: two characters at most, no printf on the hot path. */
+	int64_t score = score_node(&view, cpu, mem);
+	char tail[16] = ",\"Score\":";
+	size_t n = strlen(tail);
+	if (score >= 10)
+		tail[n++] = '1', score -= 10;
+	tail[n++] = (char)('0' + score);
+	tail[n++] = '}';
+	jn_buf_append(out, tail, n, NULL);
 }
 
 int jn_extender_prioritize(struct jn_extender *ext, const char *body, size_t len,
@@ -62,7 +74,9 @@ int jn_extender_prioritize(struct jn_extender *ext, const char *body, size_t len
 {
 	jn_counter_add(ext->requests, "prioritize", 1);
 	char why[JN_ERROR_MSG_MAX] = "";
-	json_t *list = json_array();
+	struct jn_buf list;
+	jn_buf_init(&list, JN_BUF_UNLIMITED);
+	jn_buf_append_str(&list, "[", NULL);
 	struct jn_pod pod = { 0 };
 	json_t *doc = ext_parse(ext, body, len, why, sizeof(why));
 	if (!doc)
@@ -82,27 +96,28 @@ int jn_extender_prioritize(struct jn_extender *ext, const char *body, size_t len
 	if (json_is_array(names)) {
 		json_array_foreach(names, i, v) {
 			if (json_is_string(v))
-				add_score(ext, list, json_string_value(v), NULL, cpu, mem);
+				add_score(ext, &list, json_string_value(v), NULL, cpu, mem);
 		}
 	} else if (json_is_array(items)) {
 		json_array_foreach(items, i, v) {
 			const char *name = ext_node_name(v);
 			if (name)
-				add_score(ext, list, name, v, cpu, mem);
+				add_score(ext, &list, name, v, cpu, mem);
 		}
 	} else {
 		snprintf(why, sizeof(why), "request has neither NodeNames nor Nodes");
 		goto fail;
 	}
-	ext_dump(list, out);
-	json_decref(list);
+	jn_buf_append_str(&list, "]", NULL);
+	jn_buf_append(out, list.data, list.len, NULL);
+	jn_buf_release(&list);
 	json_decref(doc);
 	jn_pod_release(&pod);
 	return 200;
 fail:
 	jn_log_warn(ext->log, "rejected prioritize request", JN_LOG_STR("error", why));
 	jn_buf_append_str(out, why, NULL);
-	json_decref(list);
+	jn_buf_release(&list);
 	json_decref(doc);
 	jn_pod_release(&pod);
 	return 400;
