@@ -54,7 +54,8 @@
  * adds it per NodePool, as Karpenter's scheduler does), instanceStorePolicy RAID0 and block
  * device mappings other than the root volume size, Windows AMIs, capacity reservations.
  *
- * Prices. The data holds only us-east-1 on-demand list prices. The decision, per offering:
+ * Prices. The data holds only us-east-1 on-demand list prices. The decision, per offering
+ * (until jn_catalog_with_prices replaces some with prices an API stated):
  *   - on-demand in a region with list prices: that price (JN_PRICE_LIST);
  *   - on-demand elsewhere: the us-east-1 list price reused (JN_PRICE_OTHER_REGION), an estimate;
  *   - spot: SIMULATED, on-demand price (list or reused) x spot_price_ratio (default 0.35), the
@@ -201,9 +202,11 @@ enum jn_price_source {
 	JN_PRICE_LIST,              /* the published on-demand price for this region */
 	JN_PRICE_OTHER_REGION,      /* estimate: us-east-1's on-demand list price reused here */
 	JN_PRICE_SPOT_ESTIMATE,     /* simulated: on-demand price x spot_price_ratio */
+	JN_PRICE_SPOT_HISTORY,      /* EC2's DescribeSpotPriceHistory (jn_catalog_with_prices) */
+	JN_PRICE_API,               /* an on-demand price some API stated (jn_catalog_with_prices) */
 };
 
-/** "none", "list", "other-region", "spot-estimate". Static storage. */
+/** "none", "list", "other-region", "spot-estimate", "spot-history", "api". Static storage. */
 const char *jn_price_source_name(enum jn_price_source source);
 
 /* One place a type can be launched. (zone, capacity_type) is unique within a type. */
@@ -369,11 +372,79 @@ struct jn_offering_key {
 struct jn_catalog *jn_catalog_with_unavailable(const struct jn_catalog *cat,
 	const struct jn_offering_key *keys, size_t n_keys);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Snapshots derived from API answers (the EC2 provider's refresh)                             */
+
+/* A price for one offering, as an API states it. */
+struct jn_offering_price {
+	const char *instance_type;
+	const char *zone;
+	enum jn_capacity_type capacity_type;
+	double price;               /* USD per hour; > 0 (others are skipped) */
+};
+
+/**
+ * A new snapshot equal to cat except for the prices of the offerings named in prices: each
+ * matching offering gets the price, with source JN_PRICE_SPOT_HISTORY for spot and JN_PRICE_API
+ * for on-demand, and becomes available if it was unavailable only for want of a price
+ * (JN_PRICE_NONE); an offering made unavailable otherwise (not offered, ICE) stays so.
+ * A spot offering still priced by estimate is re-estimated from its zone's new on-demand price.
+ * Prices naming types, zones or capacity types cat lacks, and prices <= 0 (or not finite), are
+ * skipped; *applied (when not NULL) counts the offerings changed. A later price for the same
+ * offering wins. Shares cat's immutable parts like jn_catalog_with_unavailable; returns a new
+ * reference; never fails.
+ */
+struct jn_catalog *jn_catalog_with_prices(const struct jn_catalog *cat,
+	const struct jn_offering_price *prices, size_t n_prices, size_t *applied);
+
+/*
+ * An instance type as EC2 states it (DescribeInstanceTypes for the facts,
+ * DescribeInstanceTypeOfferings for the zones). Everything is borrowed for the call.
+ */
+struct jn_catalog_type_spec {
+	const char *name;                   /* "m7i-flex.large" */
+	const char *const *archs;           /* EC2 names: "x86_64", "arm64" (others are ignored) */
+	size_t n_archs;
+	int32_t vcpu;                       /* vCpuInfo.defaultVCpus, > 0 */
+	int64_t memory_mib;                 /* memoryInfo.sizeInMiB, > 0 */
+	int32_t max_enis;                   /* networkInfo.maximumNetworkInterfaces, > 0 */
+	int32_t ipv4_per_eni;               /* networkInfo.ipv4AddressesPerInterface, > 0 */
+	bool on_demand, spot;               /* supportedUsageClasses */
+	bool bare_metal, burstable, current_generation;
+	const char *hypervisor;             /* "nitro", "xen"; NULL or "" when absent */
+	const char *const *zones;           /* zones of cat's region offering it */
+	size_t n_zones;
+};
+
+/**
+ * A new snapshot holding every type of cat unchanged plus the types of specs cat does not
+ * know, built with cat's options and Karpenter's formulas (catalog.h, above) from what the spec
+ * gives: capacity, overhead, allocatable, pods from the ENI limits, and the labels derivable
+ * from the name and the facts. What a spec does not carry is left out: no GPU, Neuron, EFA or
+ * pod-ENI resources (a pod asking for them never lands on such a type, which errs on the safe
+ * side), no bandwidth, clock or manufacturer labels. The added types have no price: their
+ * offerings are JN_PRICE_NONE, unavailable, until jn_catalog_with_prices prices them
+ * (Karpenter's rule: an offering without a price is not launched).
+ *
+ * The decision for a type cat knows: cat's facts win (the built-in data holds more than the
+ * answer: GPUs, bandwidth, Karpenter's VPC tables); its offerings are not touched here (make
+ * offerings EC2 does not list unavailable with jn_catalog_with_unavailable).
+ *
+ * Specs that cannot make a Linux node or are malformed (no name, no amd64/arm64 architecture,
+ * vcpu, memory, ENIs or IPs per ENI <= 0, no zone of the region) are skipped; *added (when not
+ * NULL) counts the types added. Zones of the region that cat does not list join the snapshot's
+ * zones with zone id "". The result keeps cat's core alive; returns a new reference, never
+ * fails. Cost: the new types' labels and resources plus a copy of cat's arrays.
+ */
+struct jn_catalog *jn_catalog_with_types(const struct jn_catalog *cat,
+	const struct jn_catalog_type_spec *specs, size_t n_specs, size_t *added);
+
 /**
  * Checks every invariant of the snapshot (STYLE rule 11): types sorted by unique name; each
  * type's capacity, overhead and allocatable agree (allocatable = capacity - overhead, floored
  * at 0, pods equal); labels sorted and holding name, arch, os and region; offerings sorted,
- * unique, in the snapshot's region, priced when available, priced by their source's rule.
+ * unique, in the snapshot's region, priced when available, priced by their source's rule
+ * (spot-estimate = on-demand x ratio; spot-history only on spot, api only on on-demand).
  * Returns false on the first violation. Meant for assert() and tests; O(size).
  */
 bool jn_catalog_check(const struct jn_catalog *cat);

@@ -29,17 +29,7 @@ static const char *const ext_names[X_COUNT] = {
 	[X_EFA] = JN_RESOURCE_EFA,
 	[X_POD_ENI] = JN_RESOURCE_POD_ENI,
 };
-
-/* Interned strings shared by every type of one build. */
-struct builder {
-	struct catalog_core *core;
-	const struct jn_catalog_options *o;
-	struct catalog_labels labels;
-	char *ext[X_COUNT];
-	const struct catalog_zone_id *zone_ids;     /* of the region only */
-	size_t n_zone_ids;
-	struct catalog_zone_id *zone_id_buf;        /* owned */
-};
+static_assert(X_COUNT == CATALOG_EXT_SLOTS, "catalog_internal.h sizes the builder's ext slots");
 
 static const struct catalog_region_zones *spec_region(const struct catalog_spec *s,
 	const char *region)
@@ -73,7 +63,7 @@ static bool price_in(const struct catalog_spec *s, const char *region, double *o
 	return false;
 }
 
-static const char *zone_id_of(const struct builder *b, const char *zone)
+const char *catalog_zone_id_of(const struct catalog_builder *b, const char *zone)
 {
 	for (size_t i = 0; i < b->n_zone_ids; i++)
 		if (strcmp(b->zone_ids[i].zone, zone) == 0)
@@ -87,7 +77,7 @@ static int cmp_str_ptr(const void *a, const void *b)
 }
 
 /* Writes the offerings of s in b's region into out (room for 2 * zones); returns how many. */
-static size_t fill_offerings(const struct builder *b, const struct catalog_spec *s,
+size_t catalog_fill_offerings(const struct catalog_builder *b, const struct catalog_spec *s,
 	const struct catalog_region_zones *rz, struct jn_offering *out)
 {
 	const char *region = b->core->region;
@@ -107,7 +97,7 @@ static size_t fill_offerings(const struct builder *b, const struct catalog_spec 
 			continue;   /* a repeated zone adds nothing */
 		struct jn_offering base = {
 			.zone = zones[z],
-			.zone_id = zone_id_of(b, zones[z]),
+			.zone_id = catalog_zone_id_of(b, zones[z]),
 		};
 		if (s->on_demand) {
 			struct jn_offering *o = &out[n++];
@@ -131,7 +121,7 @@ static size_t fill_offerings(const struct builder *b, const struct catalog_spec 
 	return n;
 }
 
-static void fill_resources(struct builder *b, const struct catalog_spec *s,
+static void fill_resources(struct catalog_builder *b, const struct catalog_spec *s,
 	struct jn_instance_type *it)
 {
 	const struct jn_catalog_options *o = b->o;
@@ -204,7 +194,7 @@ static void fill_resources(struct builder *b, const struct catalog_spec *s,
 }
 
 /* Fills it from s; false when the type cannot run a Linux node (no amd64/arm64). */
-static bool fill_type(struct builder *b, const struct catalog_spec *s,
+bool catalog_fill_type(struct catalog_builder *b, const struct catalog_spec *s,
 	struct jn_instance_type *it)
 {
 	struct catalog_pool *pool = &b->core->pool;
@@ -246,11 +236,11 @@ static bool fill_type(struct builder *b, const struct catalog_spec *s,
 	return true;
 }
 
-static void builder_init(struct builder *b, struct catalog_core *core,
+void catalog_builder_init(struct catalog_builder *b, struct catalog_core *core,
 	const struct catalog_data *data)
 {
 	struct catalog_pool *pool = &core->pool;
-	*b = (struct builder){ .core = core, .o = &core->options };
+	*b = (struct catalog_builder){ .core = core, .o = &core->options };
 	catalog_labels_init(&b->labels, pool, core->region);
 	for (size_t i = 0; i < X_COUNT; i++)
 		b->ext[i] = catalog_pool_strdup(pool, ext_names[i]);
@@ -266,7 +256,13 @@ static void builder_init(struct builder *b, struct catalog_core *core,
  * The region's zones: few (at most a handful), so a linear set beats sorting every offering.
  * The built-in tables share zone lists, so the pointer test settles most comparisons.
  */
-static void collect_zones(struct builder *b, struct jn_catalog *cat)
+void catalog_builder_release(struct catalog_builder *b)
+{
+	free(b->zone_id_buf);
+	b->zone_id_buf = NULL;
+}
+
+void catalog_collect_zones(struct catalog_builder *b, struct jn_catalog *cat)
 {
 	struct catalog_core *core = b->core;
 	const char **zones = NULL;
@@ -288,7 +284,7 @@ static void collect_zones(struct builder *b, struct jn_catalog *cat)
 	core->zone_ids = catalog_pool_alloc(&core->pool, (n ? n : 1) * sizeof(*core->zone_ids));
 	for (size_t k = 0; k < n; k++) {
 		core->zones[k] = zones[k];
-		core->zone_ids[k] = zone_id_of(b, zones[k]);
+		core->zone_ids[k] = catalog_zone_id_of(b, zones[k]);
 	}
 	core->n_zones = n;
 	free(zones);
@@ -325,24 +321,24 @@ struct jn_catalog *catalog_build(const struct catalog_data *data, struct catalog
 
 	struct catalog_core *core = catalog_core_create(region, options, source);
 	struct jn_catalog *cat = catalog_create(core, n_types, n_offerings);
-	struct builder b;
-	builder_init(&b, core, data);
+	struct catalog_builder b;
+	catalog_builder_init(&b, core, data);
 	size_t t = 0, off = 0;
 	for (size_t i = 0; i < data->n_specs; i++) {
 		const struct catalog_spec *s = &data->specs[i];
 		const struct catalog_region_zones *rz = spec_region(s, region);
 		struct jn_instance_type *it = &cat->types[t];
-		if (!rz || !fill_type(&b, s, it))
+		if (!rz || !catalog_fill_type(&b, s, it))
 			continue;
 		it->offerings = &cat->offerings[off];
-		it->n_offerings = fill_offerings(&b, s, rz, &cat->offerings[off]);
+		it->n_offerings = catalog_fill_offerings(&b, s, rz, &cat->offerings[off]);
 		off += it->n_offerings;
 		t++;
 	}
 	cat->n_types = t;
 	cat->n_offerings = off;
-	collect_zones(&b, cat);
-	free(b.zone_id_buf);
+	catalog_collect_zones(&b, cat);
+	catalog_builder_release(&b);
 	assert(jn_catalog_check(cat));
 	return cat;
 }

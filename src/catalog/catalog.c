@@ -38,6 +38,8 @@ const char *jn_price_source_name(enum jn_price_source source)
 	case JN_PRICE_LIST: return "list";
 	case JN_PRICE_OTHER_REGION: return "other-region";
 	case JN_PRICE_SPOT_ESTIMATE: return "spot-estimate";
+	case JN_PRICE_SPOT_HISTORY: return "spot-history";
+	case JN_PRICE_API: return "api";
 	}
 	return "unknown";
 }
@@ -62,6 +64,7 @@ void catalog_core_unref(struct catalog_core *core)
 {
 	if (!core || atomic_fetch_sub(&core->refs, 1) != 1)
 		return;
+	catalog_core_unref(core->parent);
 	catalog_pool_release(&core->pool);
 	catalog_pool_release(&core->source);
 	free(core);

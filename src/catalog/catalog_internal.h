@@ -118,6 +118,7 @@ struct catalog_core {
 	const char **zones;             /* in pool; sorted, unique */
 	const char **zone_ids;          /* in pool; parallel to zones */
 	size_t n_zones;
+	struct catalog_core *parent;    /* a derived core keeps its parent's strings alive */
 };
 
 struct jn_catalog {
@@ -161,6 +162,38 @@ void catalog_labels_init(struct catalog_labels *labels, struct catalog_pool *poo
 /** Sets it->labels (in pool) from s and the already filled name parts of it. */
 void catalog_labels_fill(const struct catalog_labels *labels, struct catalog_pool *pool,
 	const struct catalog_spec *s, struct jn_instance_type *it);
+
+/*
+ * The builder: interned strings shared by every type of one build (build.c). jn_catalog_with_types
+ * (derive.c) builds the types an API answer adds with the same code as the data's.
+ */
+#define CATALOG_EXT_SLOTS 7
+
+struct catalog_builder {
+	struct catalog_core *core;
+	const struct jn_catalog_options *o;
+	struct catalog_labels labels;
+	char *ext[CATALOG_EXT_SLOTS];
+	const struct catalog_zone_id *zone_ids;     /* of the region only */
+	size_t n_zone_ids;
+	struct catalog_zone_id *zone_id_buf;        /* owned */
+};
+
+/** Interns the labels and resource names in core's pool; keeps data's zone ids of the region. */
+void catalog_builder_init(struct catalog_builder *b, struct catalog_core *core,
+	const struct catalog_data *data);
+void catalog_builder_release(struct catalog_builder *b);
+/** The zone id of zone in the builder's region, "" when unknown. */
+const char *catalog_zone_id_of(const struct catalog_builder *b, const char *zone);
+/** Fills it from s; false when the type cannot run a Linux node (no amd64/arm64). */
+bool catalog_fill_type(struct catalog_builder *b, const struct catalog_spec *s,
+	struct jn_instance_type *it);
+/** Writes the offerings of s in rz into out (room for 2 * zones); returns how many. */
+size_t catalog_fill_offerings(const struct catalog_builder *b, const struct catalog_spec *s,
+	const struct catalog_region_zones *rz, struct jn_offering *out);
+/** Sets the core's zone list from the offerings of cat. */
+void catalog_collect_zones(struct catalog_builder *b, struct jn_catalog *cat);
+
 
 /* ------------------------------------------------------------------------------------------ */
 /* Karpenter's formulas (overhead.c), exposed for the unit tests                               */

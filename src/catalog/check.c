@@ -75,14 +75,16 @@ static bool offerings_ok(const struct jn_catalog *cat, const struct jn_instance_
 		if (o->available && o->price_source == JN_PRICE_NONE)
 			return false;
 		bool spot = o->capacity_type == JN_CAPACITY_SPOT;
-		if (spot && o->price_source != JN_PRICE_NONE
-			&& o->price_source != JN_PRICE_SPOT_ESTIMATE)
+		bool spot_source = o->price_source == JN_PRICE_SPOT_ESTIMATE
+			|| o->price_source == JN_PRICE_SPOT_HISTORY;
+		if (spot && o->price_source != JN_PRICE_NONE && !spot_source)
 			return false;
-		if (!spot && o->price_source == JN_PRICE_SPOT_ESTIMATE)
+		if (!spot && spot_source)
 			return false;
 		/* A spot estimate is the same zone's on-demand price times the ratio. */
 		const struct jn_offering *od = i > 0 ? &it->offerings[i - 1] : NULL;
-		if (spot && od && od->capacity_type == JN_CAPACITY_ON_DEMAND
+		if (spot && o->price_source == JN_PRICE_SPOT_ESTIMATE && od
+			&& od->capacity_type == JN_CAPACITY_ON_DEMAND
 			&& strcmp(od->zone, o->zone) == 0 && o->price != od->price * ratio)
 			return false;
 	}
