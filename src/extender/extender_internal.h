@@ -47,6 +47,39 @@ bool ext_node_removing(const struct jn_extender *ext, const char *name, const js
  */
 void ext_append_string(struct jn_buf *out, const char *s);
 
+/* Where one top-level member's value lies in a request body (scan.c). */
+struct ext_span {
+	const char *name;       /* the member's name, matched case-insensitively */
+	const char *text;       /* NULL when absent */
+	size_t len;
+};
+
+/**
+ * Validates body as one JSON object and locates the members named in `members` without
+ * building a tree. Fails with "malformed JSON at byte N: ..." or "duplicate member 'X'".
+ */
+int ext_scan_request(const char *body, size_t len, struct ext_span *members, size_t n_members,
+	char *why, size_t why_size);
+/** Absent or JSON null. */
+bool ext_span_is_null(const struct ext_span *span);
+
+/* Strings of a JSON array read in place (decoded into one buffer). */
+struct ext_strings {
+	const char *what;       /* the member's name, for errors */
+	const char **items;     /* borrowed from text */
+	size_t len;
+	size_t cap;
+	struct jn_buf text;
+};
+
+/** Reads a scanned array of strings; fails with "<what>[i]: expected a string". */
+int ext_string_array(const struct ext_span *span, struct ext_strings *out, char *why,
+	size_t why_size);
+void ext_strings_release(struct ext_strings *s);
+
+/** Parses a scanned span with jansson (it was validated already). New reference. */
+json_t *ext_span_json(const struct ext_span *span);
+
 /** Appends a JSON value's compact text to out. */
 void ext_dump(const json_t *value, struct jn_buf *out);
 

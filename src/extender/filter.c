@@ -41,19 +41,11 @@ static void judge(struct jn_extender *ext, struct verdicts *v, const char *name,
 		v->rejected++;
 }
 
-static int judge_names(struct jn_extender *ext, const json_t *names, struct verdicts *v,
-	char *why, size_t why_size)
+static void judge_names(struct jn_extender *ext, const struct ext_strings *names,
+	struct verdicts *v)
 {
-	size_t i;
-	const json_t *n;
-	json_array_foreach(names, i, n) {
-		if (!json_is_string(n)) {
-			snprintf(why, why_size, "NodeNames[%zu]: expected a string", i);
-			return -1;
-		}
-		judge(ext, v, json_string_value(n), NULL);
-	}
-	return 0;
+	for (size_t i = 0; i < names->len; i++)
+		judge(ext, v, names->items[i], NULL);
 }
 
 static int judge_nodes(struct jn_extender *ext, const json_t *nodes, struct verdicts *v,
@@ -134,29 +126,41 @@ int jn_extender_filter(struct jn_extender *ext, const char *body, size_t len, st
 {
 	jn_counter_add(ext->requests, "filter", 1);
 	struct verdicts v = { 0 };
+	struct ext_strings names = { .what = "NodeNames" };
+	jn_buf_init(&names.text, JN_BUF_UNLIMITED);
+	json_t *nodes = NULL;
 	char why[512] = "";
+	struct ext_span m[] = { { .name = "Pod" }, { .name = "Nodes" }, { .name = "NodeNames" } };
 	bool by_names = false;
-	json_t *doc = ext_parse(ext, body, len, why, sizeof(why));
-	if (!doc)
+	if (len > ext->max_body) {
+		snprintf(why, sizeof(why), "request body of %zu bytes is over the %zu-byte limit", len,
+			ext->max_body);
 		goto answer;
-	const json_t *pod = ext_get(doc, "Pod");
-	if (!json_is_object(pod)) {
+	}
+	if (ext_scan_request(body, len, m, JN_ARRAY_LEN(m), why, sizeof(why)) < 0)
+		goto answer;
+	if (ext_span_is_null(&m[0]) || m[0].text[0] != '{') {
 		snprintf(why, sizeof(why), "Pod: expected an object");
 		goto answer;
 	}
-	const json_t *names = ext_get(doc, "NodeNames");
-	const json_t *nodes = ext_get(doc, "Nodes");
-	int rc = -1;
-	by_names = json_is_array(names);
-	if (by_names)
-		rc = judge_names(ext, names, &v, why, sizeof(why));
-	else if (json_is_object(nodes))
-		rc = judge_nodes(ext, nodes, &v, why, sizeof(why));
-	else
+	by_names = !ext_span_is_null(&m[2]);
+	if (by_names) {
+		if (ext_string_array(&m[2], &names, why, sizeof(why)) < 0)
+			goto answer;
+		judge_names(ext, &names, &v);
+	} else if (!ext_span_is_null(&m[1]) && m[1].text[0] == '{') {
+		nodes = ext_span_json(&m[1]);
+		if (judge_nodes(ext, nodes, &v, why, sizeof(why)) < 0)
+			goto answer;
+	} else {
 		snprintf(why, sizeof(why), "request has neither NodeNames nor Nodes");
-	if (rc == 0 && v.rejected) {
+		goto answer;
+	}
+	if (v.rejected) {
 		char key[300];
+		json_t *pod = ext_span_json(&m[0]);
 		pod_key(pod, key, sizeof(key));
+		json_decref(pod);
 		jn_log_info(ext->log, "filtered out nodes being removed", JN_LOG_STR("pod", key),
 			JN_LOG_INT("rejected", v.rejected), JN_LOG_INT("passed", v.len - v.rejected));
 	}
@@ -165,6 +169,7 @@ answer:
 		jn_log_warn(ext->log, "rejected filter request", JN_LOG_STR("error", why));
 	write_result(&v, by_names, why[0] ? why : NULL, out);
 	free(v.items);
-	json_decref(doc);
+	ext_strings_release(&names);
+	json_decref(nodes);
 	return 200;
 }

@@ -77,28 +77,38 @@ int jn_extender_prioritize(struct jn_extender *ext, const char *body, size_t len
 	struct jn_buf list;
 	jn_buf_init(&list, JN_BUF_UNLIMITED);
 	jn_buf_append_str(&list, "[", NULL);
+	struct ext_strings names = { .what = "NodeNames" };
+	jn_buf_init(&names.text, JN_BUF_UNLIMITED);
 	struct jn_pod pod = { 0 };
-	json_t *doc = ext_parse(ext, body, len, why, sizeof(why));
-	if (!doc)
-		goto fail;
+	json_t *pod_json = NULL, *nodes = NULL;
+	struct ext_span m[] = { { .name = "Pod" }, { .name = "Nodes" }, { .name = "NodeNames" } };
+	int status = 400;
+	if (len > ext->max_body) {
+		snprintf(why, sizeof(why), "request body of %zu bytes is over the %zu-byte limit", len,
+			ext->max_body);
+		goto out;
+	}
+	if (ext_scan_request(body, len, m, JN_ARRAY_LEN(m), why, sizeof(why)) < 0)
+		goto out;
 	struct jn_json_path root = JN_JSON_ROOT;
 	struct jn_json_path at = JN_JSON_KEY(&root, "Pod");
 	struct jn_error err;
-	if (jn_pod_from_json(ext_get(doc, "Pod"), &at, &pod, &err) < 0) {
+	pod_json = ext_span_is_null(&m[0]) ? NULL : ext_span_json(&m[0]);
+	if (jn_pod_from_json(pod_json, &at, &pod, &err) < 0) {
 		snprintf(why, sizeof(why), "%s", err.msg);
-		goto fail;
+		goto out;
 	}
 	int64_t cpu = pod.requests.cpu_milli, mem = pod.requests.memory;
-	const json_t *names = ext_get(doc, "NodeNames");
-	const json_t *items = ext_get(ext_get(doc, "Nodes"), "items");
-	size_t i;
-	const json_t *v;
-	if (json_is_array(names)) {
-		json_array_foreach(names, i, v) {
-			if (json_is_string(v))
-				add_score(ext, &list, json_string_value(v), NULL, cpu, mem);
-		}
-	} else if (json_is_array(items)) {
+	if (!ext_span_is_null(&m[2])) {
+		if (ext_string_array(&m[2], &names, why, sizeof(why)) < 0)
+			goto out;
+		for (size_t i = 0; i < names.len; i++)
+			add_score(ext, &list, names.items[i], NULL, cpu, mem);
+	} else if (!ext_span_is_null(&m[1])) {
+		nodes = ext_span_json(&m[1]);
+		const json_t *items = ext_get(nodes, "items");
+		size_t i;
+		const json_t *v;
 		json_array_foreach(items, i, v) {
 			const char *name = ext_node_name(v);
 			if (name)
@@ -106,19 +116,20 @@ int jn_extender_prioritize(struct jn_extender *ext, const char *body, size_t len
 		}
 	} else {
 		snprintf(why, sizeof(why), "request has neither NodeNames nor Nodes");
-		goto fail;
+		goto out;
 	}
 	jn_buf_append_str(&list, "]", NULL);
 	jn_buf_append(out, list.data, list.len, NULL);
+	status = 200;
+out:
+	if (status != 200) {
+		jn_log_warn(ext->log, "rejected prioritize request", JN_LOG_STR("error", why));
+		jn_buf_append_str(out, why, NULL);
+	}
 	jn_buf_release(&list);
-	json_decref(doc);
+	ext_strings_release(&names);
+	json_decref(pod_json);
+	json_decref(nodes);
 	jn_pod_release(&pod);
-	return 200;
-fail:
-	jn_log_warn(ext->log, "rejected prioritize request", JN_LOG_STR("error", why));
-	jn_buf_append_str(out, why, NULL);
-	jn_buf_release(&list);
-	json_decref(doc);
-	jn_pod_release(&pod);
-	return 400;
+	return status;
 }

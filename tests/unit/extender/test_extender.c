@@ -12,6 +12,8 @@
 #include "jitnode/http.h"
 #include "tap.h"
 
+#include <jansson.h>
+
 struct fake_node {
 	const char *name;
 	struct jn_extender_node view;
@@ -132,7 +134,7 @@ static void filter_malformed_answers_error_in_body(void)
 	int status;
 	char *out = call(ext, jn_extender_filter, "{\"Pod\":", &status);
 	CHECK_INT_EQ(status, 200);
-	CHECK_STR_CONTAINS(out, "\"Error\":\"malformed JSON at line 1");
+	CHECK_STR_CONTAINS(out, "\"Error\":\"malformed JSON at byte 7: unexpected end of input\"");
 	CHECK_STR_CONTAINS(out, "\"Nodes\":null,\"NodeNames\":null");
 	free(out);
 	out = call(ext, jn_extender_filter, "{\"Pod\":" POD ",\"NodeNames\":[1]}", &status);
@@ -140,10 +142,46 @@ static void filter_malformed_answers_error_in_body(void)
 		"\"FailedAndUnresolvableNodes\":{},\"Error\":\"NodeNames[0]: expected a string\"}");
 	free(out);
 	out = call(ext, jn_extender_filter, "[]", &status);
-	CHECK_STR_CONTAINS(out, "\"Error\":\"expected a JSON object\"");
+	CHECK_STR_CONTAINS(out, "\"Error\":\"malformed JSON at byte 0: expected a JSON object\"");
 	free(out);
 	out = call(ext, jn_extender_filter, "{\"Pod\":" POD "}", &status);
 	CHECK_STR_CONTAINS(out, "\"Error\":\"request has neither NodeNames nor Nodes\"");
+	free(out);
+	jn_extender_destroy(ext);
+}
+
+/* The scanner that reads names in place: escapes, case, duplicates and garbage. */
+static void filter_scanner_edges(void)
+{
+	struct jn_extender *ext = jn_extender_create(&fake.base, NULL);
+	int status;
+	char *out = call(ext, jn_extender_filter, " {\"nodenames\" : [\"n-\\u006Fk\", \"n-marked\","
+		"\"caf\\u00e9\\n\"] , \"POD\":" POD ", \"extra\":{\"deep\":[1,2.5e3,true,null]}} ", &status);
+	CHECK_STR_EQ(out, "{\"Nodes\":null,\"NodeNames\":[\"n-ok\",\"caf\xc3\xa9\\n\"],"
+		"\"FailedNodes\":{},\"FailedAndUnresolvableNodes\":{\"n-marked\":"
+		"\"consolidation is deleting it\"},\"Error\":\"\"}");
+	free(out);
+	static const struct { const char *body, *error; } bad[] = {
+		{ "{\"Pod\":{},\"pod\":{},\"NodeNames\":[]}", "duplicate member 'Pod'" },
+		{ "{\"Pod\":{},\"NodeNames\":[]} x", "malformed JSON at byte 26: text after the object" },
+		{ "{\"Pod\":{},\"NodeNames\":[\"a\\x\"]}", "malformed JSON at byte 25: bad escape" },
+		{ "{\"Pod\":{},\"NodeNames\":[01]}", "malformed JSON at byte 24: expected ',' or ']'" },
+		{ "{\"Pod\":{},\"NodeNames\":\"a\"}", "NodeNames: expected an array" },
+		{ "{\"Pod\":[],\"NodeNames\":[]}", "Pod: expected an object" },
+		{ "", "malformed JSON at byte 0: empty body" },
+	};
+	for (size_t i = 0; i < JN_ARRAY_LEN(bad); i++) {
+		out = call(ext, jn_extender_filter, bad[i].body, &status);
+		json_t *doc = json_loads(out, 0, NULL);
+		CHECK_STR_EQ(json_string_value(json_object_get(doc, "Error")), bad[i].error);
+		json_decref(doc);
+		free(out);
+	}
+	char deep[300] = "{\"Pod\":{},\"x\":";
+	for (int i = 0; i < 70; i++)
+		strcat(deep, "[");
+	out = call(ext, jn_extender_filter, deep, &status);
+	CHECK_STR_CONTAINS(out, "nested too deep");
 	free(out);
 	jn_extender_destroy(ext);
 }
@@ -294,6 +332,7 @@ int main(void)
 	JN_RUN(filter_by_names_rejects_nodes_being_removed);
 	JN_RUN(filter_full_nodes_reads_taints_and_deletion);
 	JN_RUN(filter_malformed_answers_error_in_body);
+	JN_RUN(filter_scanner_edges);
 	JN_RUN(prioritize_scores_most_allocated);
 	JN_RUN(bind_calls_backend_and_reports_conflicts);
 	JN_RUN(preempt_drops_nodes_being_removed);
