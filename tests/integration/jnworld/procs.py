@@ -12,6 +12,7 @@ already a KeyboardInterrupt in Python, which pytest unwinds through the same fin
 import atexit
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -201,3 +202,13 @@ def world_processes(world_dir):
         if needle in env and state != b"Z":
             found.append(int(entry))
     return found
+
+
+def prune_worlds(root):
+    """Removes the world directories under `root` that no live process belongs to."""
+    if not os.path.isdir(root):
+        return
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if os.path.isdir(path) and not world_processes(path):
+            shutil.rmtree(path, ignore_errors=True)
