@@ -23,10 +23,23 @@
  *   5. Each errorSet entry with a capacity code marks (type, zone, capacity type) in the ICE
  *      cache for ice_ttl_ns; no instance at all gives JN_ERR_INSUFFICIENT_CAPACITY naming each
  *      failed offering and its code.
- * instance_types: the built-in catalog for the region, with offerings EC2 does not list in
- * DescribeInstanceTypeOfferings made unavailable (when discover_offerings is set; the result is
- * kept for catalog_ttl_ns and replaced only by a successful, non-empty refresh), and the ICE
- * cache applied on every call.
+ * instance_types: the built-in catalog for the region, or, when discover_offerings is set, the
+ * last valid refresh from EC2's answers, with the ICE cache applied on every call. A refresh
+ * (catalog_refresh.c) makes three calls, all pages of each:
+ *   DescribeInstanceTypeOfferings (availability zones): offerings EC2 does not list become
+ *     unavailable;
+ *   DescribeInstanceTypes: types the built-in data lacks are added, built from the answer's
+ *     vCPUs, memory, architectures, ENIs and usage classes (jn_catalog_with_types; no GPU or
+ *     other extended resources; types the data knows keep the data's facts);
+ *   DescribeSpotPriceHistory (Linux/UNIX, StartTime now): the newest price per (type, zone)
+ *     replaces the spot estimate (jn_catalog_with_prices). Added types have no on-demand
+ *     price, so only their spot offerings can launch. On-demand prices stay the built-in ones.
+ * It is swapped in only when every call answered, no answer was empty and the result has an
+ * available offering; otherwise the snapshot in use is kept and "kept instance type catalog
+ * after failed refresh" logged with the error. With refresh_period_ns > 0 a thread refreshes
+ * at once and then every period (on the clock seam; instance_types never waits for EC2, and
+ * serves the built-in catalog until the first refresh lands); destroy stops it. With 0 the
+ * first instance_types call refreshes, and then the first one after each catalog_ttl_ns.
  */
 
 #include <stdbool.h>
@@ -46,7 +59,8 @@ struct jn_ec2_options {
 	const struct jn_catalog_options *catalog_options;   /* NULL: defaults */
 	int64_t ice_ttl_ns;                 /* 0: 3 minutes */
 	int64_t catalog_ttl_ns;             /* 0: 5 minutes */
-	bool discover_offerings;            /* ask DescribeInstanceTypeOfferings */
+	bool discover_offerings;            /* refresh the catalog from EC2's answers (above) */
+	int64_t refresh_period_ns;          /* > 0: refresh in a background thread this often */
 	int describe_page_size;             /* MaxResults of DescribeInstances; 0: 500 */
 	const char *alias_image_id;         /* AMI used for alias terms (no SSM); NULL: refuse */
 };

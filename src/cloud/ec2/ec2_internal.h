@@ -7,6 +7,7 @@
  */
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../cloud_internal.h"
 #include "jitnode/aws.h"
@@ -29,11 +30,17 @@ struct ec2_provider {
 	int describe_page_size;
 	bool discover_offerings;
 	int64_t catalog_ttl_ns;
+	int64_t refresh_period_ns;          /* > 0: the background refresher runs */
+	pthread_t refresher;
+	atomic_bool refresher_stop;
+	bool refresher_running;
 	struct jn_ice_cache *ice;
 	pthread_mutex_t lock;               /* guards the fields below */
 	struct jn_catalog *builtin;         /* the built-in data, never changes */
-	struct jn_catalog *discovered;      /* builtin minus offerings EC2 does not list */
-	int64_t discovered_at_ns;
+	struct jn_catalog *discovered;      /* the last valid refresh (catalog_refresh.c) or NULL */
+	int64_t refreshed_at_ns;            /* of the last attempt, valid or not */
+	uint64_t refresh_attempts;
+	uint64_t refreshes;                 /* attempts that were swapped in */
 	struct jn_strmap templates;         /* launch template names known to exist */
 	struct ec2_resolve_cache *resolved; /* per node class, for RESOLVE_TTL (resolve.c) */
 	size_t n_resolved;
@@ -82,6 +89,60 @@ int ec2_decode_instance(const struct jn_xml_node *item, struct jn_instance *out,
  */
 int ec2_decode_instances(const struct jn_xml_node *root, struct jn_instance_list *out,
 	char **next_token, struct jn_error *err);
+
+/* ---- the catalog from EC2's answers (catalog_refresh.c) ---- */
+
+struct ec2_type_zone {
+	const char *type;                   /* borrowed from an answer */
+	const char *zone;
+};
+
+/* (type, zone) pairs of DescribeInstanceTypeOfferings answers. */
+struct ec2_offered {
+	struct ec2_type_zone *pairs;
+	size_t len, cap;
+};
+
+/* DescribeInstanceTypes items; strings borrowed from the answer, archs and zones owned. */
+struct ec2_type_specs {
+	struct jn_catalog_type_spec *items;
+	size_t len, cap;
+};
+
+struct ec2_refresh_stats {
+	size_t offered;                     /* (type, zone) pairs EC2 listed */
+	size_t not_offered;                 /* offerings of the catalog EC2 did not list */
+	size_t types;                       /* DescribeInstanceTypes items */
+	size_t added_types;                 /* types the built-in data lacked */
+	size_t spot_prices;                 /* latest Linux price per (type, zone) */
+	size_t priced;                      /* offerings given one of them */
+	size_t available;                   /* available offerings of the result */
+};
+
+/** Appends the pairs of one answer (unsorted). Returns 0. */
+int ec2_decode_offerings(const struct jn_xml_node *root, struct ec2_offered *out);
+/** Appends the items of one answer; zones are left empty. Returns 0. */
+int ec2_decode_instance_types(const struct jn_xml_node *root, struct ec2_type_specs *out);
+void ec2_type_specs_release(struct ec2_type_specs *s);
+/**
+ * The latest Linux/UNIX spot price per (type, zone) across the answers, sorted by type then
+ * zone; items without a parsable positive price or timestamp are skipped. *out is owned (free),
+ * its strings borrowed from roots. Returns how many.
+ */
+size_t ec2_decode_spot_prices(const struct jn_xml_node *const *roots, size_t n_roots,
+	struct jn_offering_price **out);
+/**
+ * One refresh: the three calls, merged into a snapshot derived from p->builtin. NULL with err
+ * when a call failed, an answer was empty, or the result has no available offering.
+ */
+struct jn_catalog *ec2_catalog_fetch(struct ec2_provider *p, struct ec2_refresh_stats *st,
+	struct jn_error *err);
+/** Fetches and swaps the result in; on failure keeps the snapshot in use and logs why. */
+int ec2_catalog_refresh(struct ec2_provider *p, struct jn_error *err);
+/** Starts the thread refreshing every p->refresh_period_ns (first refresh at once). */
+int ec2_refresher_start(struct ec2_provider *p, struct jn_error *err);
+/** Stops and joins it (returns within ~100 ms plus a refresh in flight); no-op when not running. */
+void ec2_refresher_stop(struct ec2_provider *p);
 
 /* ---- resolution (resolve.c) ---- */
 

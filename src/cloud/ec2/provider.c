@@ -21,95 +21,19 @@ struct ec2_provider *ec2_from_provider(struct jn_cloud_provider *cp)
 	return (struct ec2_provider *)cp;
 }
 
-/*
- * builtin minus the (type, zone) pairs DescribeInstanceTypeOfferings does not list. Returns a
- * new reference, or NULL with err when the call failed or listed nothing (then the caller keeps
- * the snapshot it has: a refresh is swapped in only when valid).
- */
-static struct jn_catalog *discover(struct ec2_provider *p, struct jn_error *err)
-{
-	struct jn_strmap offered;
-	jn_strmap_init(&offered);
-	char *token = NULL;
-	int rc = 0;
-	for (int page = 0; page < 100; page++) {
-		struct jn_aws_query q;
-		jn_aws_query_init(&q, "DescribeInstanceTypeOfferings", EC2_API_VERSION);
-		jn_aws_query_add(&q, "LocationType", "availability-zone");
-		jn_aws_query_add(&q, "MaxResults", "1000");
-		jn_aws_query_add(&q, "NextToken", token);
-		free(token);
-		token = NULL;
-		struct jn_xml_node *root = NULL;
-		rc = jn_aws_client_call(p->client, &q, &root, NULL, 0, err);
-		jn_aws_query_release(&q);
-		if (rc < 0)
-			break;
-		const struct jn_xml_node *set = jn_xml_child(root, "instanceTypeOfferingSet");
-		for (size_t i = 0; set && i < set->n_children; i++) {
-			const char *t = jn_xml_text(set->children[i], "instanceType");
-			const char *z = jn_xml_text(set->children[i], "location");
-			if (t && z) {
-				char *key = jn_xasprintf("%s/%s", t, z);
-				jn_strmap_set(&offered, key, "");
-				free(key);
-			}
-		}
-		const char *next = jn_xml_text(root, "nextToken");
-		token = next && *next ? jn_xstrdup(next) : NULL;
-		jn_xml_free(root);
-		if (!token)
-			break;
-	}
-	free(token);
-	struct jn_catalog *cat = NULL;
-	if (rc == 0 && offered.len == 0)
-		jn_error_set(err, JN_ERR_UNAVAILABLE, "ec2 lists no instance type offering");
-	if (rc == 0 && offered.len > 0) {
-		struct jn_offering_key *keys = NULL;
-		size_t n = 0, cap = 0;
-		for (size_t i = 0; i < jn_catalog_len(p->builtin); i++) {
-			const struct jn_instance_type *it = jn_catalog_at(p->builtin, i);
-			for (size_t k = 0; k < it->n_offerings; k++) {
-				char key[160];
-				snprintf(key, sizeof(key), "%s/%s", it->name, it->offerings[k].zone);
-				if (!jn_strmap_has(&offered, key))
-					*JN_PUSH(keys, n, cap) = (struct jn_offering_key){ it->name,
-						it->offerings[k].zone, it->offerings[k].capacity_type };
-			}
-		}
-		cat = jn_catalog_with_unavailable(p->builtin, keys, n);
-		if (p->log)
-			jn_log_info(p->log, "refreshed instance type offerings",
-				JN_LOG_INT("offered", offered.len), JN_LOG_INT("not_offered", n));
-		free(keys);
-	}
-	jn_strmap_release(&offered);
-	return cat;
-}
-
 static struct jn_catalog *ec2_instance_types(struct jn_cloud_provider *cp,
 	const struct jn_nodepool *pool, struct jn_error *err)
 {
 	struct ec2_provider *p = ec2_from_provider(cp);
 	int64_t now = jn_clock_mono_ns(p->clock);
 	pthread_mutex_lock(&p->lock);
-	bool stale = p->discover_offerings &&
-		(!p->discovered || now - p->discovered_at_ns >= p->catalog_ttl_ns);
+	/* Without the background refresher, the first call and each after the TTL refresh. */
+	bool stale = p->discover_offerings && !p->refresher_running
+		&& (p->refresh_attempts == 0 || now - p->refreshed_at_ns >= p->catalog_ttl_ns);
 	pthread_mutex_unlock(&p->lock);
 	if (stale) {
-		struct jn_error derr;
-		struct jn_catalog *fresh = discover(p, &derr);
-		pthread_mutex_lock(&p->lock);
-		if (fresh) {
-			jn_catalog_unref(p->discovered);
-			p->discovered = fresh;
-			p->discovered_at_ns = now;
-		} else if (p->log) {
-			jn_log_warn(p->log, "keeping instance type offerings after failed refresh",
-				JN_LOG_STR("error", derr.msg));
-		}
-		pthread_mutex_unlock(&p->lock);
+		struct jn_error rerr;
+		ec2_catalog_refresh(p, &rerr);
 	}
 	pthread_mutex_lock(&p->lock);
 	struct jn_catalog *base = jn_catalog_ref(p->discovered ? p->discovered : p->builtin);
@@ -149,6 +73,7 @@ static int ec2_is_drifted(struct jn_cloud_provider *cp, const struct jn_drift_qu
 static void ec2_destroy(struct jn_cloud_provider *cp)
 {
 	struct ec2_provider *p = ec2_from_provider(cp);
+	ec2_refresher_stop(p);
 	jn_catalog_unref(p->builtin);
 	jn_catalog_unref(p->discovered);
 	jn_ice_cache_destroy(p->ice);
@@ -203,5 +128,10 @@ struct jn_cloud_provider *jn_ec2_provider_create(const struct jn_ec2_options *o,
 	p->builtin = builtin;
 	jn_strmap_init(&p->templates);
 	pthread_mutex_init(&p->lock, NULL);
+	p->refresh_period_ns = o->refresh_period_ns;
+	if (p->discover_offerings && p->refresh_period_ns > 0 && ec2_refresher_start(p, err) < 0) {
+		ec2_destroy(&p->base);
+		return NULL;
+	}
 	return &p->base;
 }

@@ -399,43 +399,11 @@ static void auth_failure_and_unready_nodeclass(void)
 	rig_release(&r);
 }
 
-static void offerings_discovery_and_drift(void)
+static void ami_drift(void)
 {
 	struct rig r;
 	rig_init(&r);
-	jn_cloud_destroy(r.cp);
-	struct jn_ec2_options o = { .cluster_name = "demo", .region = "us-east-1",
-		.discover_offerings = true };
-	r.cp = jn_ec2_provider_create(&o, r.client, &r.clock.base, NULL, NULL);
-	/* EC2 offers m5.large only in us-east-1a: every other zone of it becomes unavailable. */
-	fake_transport_push(&r.t, 200, "<DescribeInstanceTypeOfferingsResponse>"
-		"<instanceTypeOfferingSet><item><instanceType>m5.large</instanceType>"
-		"<locationType>availability-zone</locationType><location>us-east-1a</location></item>"
-		"</instanceTypeOfferingSet></DescribeInstanceTypeOfferingsResponse>");
 	struct jn_error err;
-	struct jn_catalog *cat = jn_cloud_instance_types(r.cp, NULL, &err);
-	const struct jn_instance_type *m5 = jn_catalog_find(cat, "m5.large");
-	CHECK(jn_instance_type_offering(m5, "us-east-1a", JN_CAPACITY_SPOT)->available);
-	CHECK(!jn_instance_type_offering(m5, "us-east-1b", JN_CAPACITY_ON_DEMAND)->available);
-	CHECK(!jn_instance_type_offering(jn_catalog_find(cat, "c5.large"), "us-east-1a",
-		JN_CAPACITY_ON_DEMAND)->available);
-	CHECK(jn_catalog_check(cat));
-	jn_catalog_unref(cat);
-	CHECK_STR_CONTAINS(r.t.requests[0].body, "LocationType=availability-zone&MaxResults=1000");
-	/* Within the TTL no call; after it, a failed refresh keeps the last good snapshot. */
-	cat = jn_cloud_instance_types(r.cp, NULL, &err);
-	jn_catalog_unref(cat);
-	CHECK_INT_EQ(r.t.n_requests, 1);
-	jn_fake_clock_advance(&r.clock, 301 * JN_NS_PER_SEC);
-	fake_transport_push(&r.t, 400, "<Response><Errors><Error><Code>UnauthorizedOperation</Code>"
-		"<Message>no</Message></Error></Errors></Response>");
-	cat = jn_cloud_instance_types(r.cp, NULL, &err);
-	CHECK(cat != NULL);
-	CHECK_INT_EQ(r.t.n_requests, 2);
-	CHECK(!jn_instance_type_offering(jn_catalog_find(cat, "m5.large"), "us-east-1b",
-		JN_CAPACITY_ON_DEMAND)->available);
-	jn_catalog_unref(cat);
-
 	/* Drift: the instance runs an AMI the node class no longer selects. */
 	const char *drifted = "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
 		"<instanceId>i-1</instanceId><imageId>ami-old</imageId>"
@@ -461,6 +429,6 @@ int main(void)
 	JN_RUN(existing_claim_is_returned_not_relaunched);
 	JN_RUN(list_pages_get_and_delete);
 	JN_RUN(auth_failure_and_unready_nodeclass);
-	JN_RUN(offerings_discovery_and_drift);
+	JN_RUN(ami_drift);
 	return jn_tap_done();
 }
