@@ -39,6 +39,7 @@
  * pod in the loop except when a bin meets a new class.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -562,6 +563,44 @@ static void sort_order(uint32_t *order, uint32_t n, const struct order_ctx *ctx)
 	free(tmp);
 }
 
+/*
+ * One line per claim and per pod left out, so that "why this instance type?" is answered from
+ * the log: the choice, how full it is, and the next cheapest option it beat.
+ */
+static void log_decisions(const struct jn_pack_input *in, const struct jn_pack_result *out)
+{
+	if (!jn_log_enabled(in->log, JN_LOG_INFO))
+		return;
+	for (size_t i = 0; i < out->n_claims; i++) {
+		const struct jn_pack_claim *c = &out->claims[i];
+		const struct jn_resources *alloc = &c->type->allocatable;
+		char next[160] = "none";
+		if (c->n_options > 1) {
+			const struct jn_pack_option *o = &c->options[1];
+			snprintf(next, sizeof(next), "%s/%s/%s@%.4f", o->type->name, o->offering->zone,
+				jn_capacity_type_name(o->offering->capacity_type), o->offering->price);
+		}
+		jn_log_info(in->log, "computed nodeclaim", JN_LOG_STR("claim", c->name),
+			JN_LOG_STR("nodepool", c->pool->name), JN_LOG_STR("instance_type", c->type->name),
+			JN_LOG_STR("zone", c->offering->zone),
+			JN_LOG_STR("capacity_type", jn_capacity_type_name(c->offering->capacity_type)),
+			JN_LOG_DBL("price_per_hour", c->price), JN_LOG_INT("pods", c->n_pods),
+			JN_LOG_DBL("price_per_pod", c->n_pods ? c->price / (double)c->n_pods : 0.0),
+			JN_LOG_INT("cpu_fill_pct", alloc->cpu_milli ?
+				c->requests.cpu_milli * 100 / alloc->cpu_milli : 0),
+			JN_LOG_INT("memory_fill_pct", alloc->memory ?
+				c->requests.memory * 100 / alloc->memory : 0),
+			JN_LOG_INT("options", c->n_options), JN_LOG_STR("next_cheapest", next));
+	}
+	for (size_t i = 0; i < out->n_unplaced; i++) {
+		const struct jn_pod *pod = &in->pods[out->unplaced[i].pod];
+		char key[320];
+		jn_log_warn(in->log, "could not place pod",
+			JN_LOG_STR("pod", jn_pod_key(pod, key, sizeof(key))),
+			JN_LOG_STR("reason", out->unplaced[i].reason));
+	}
+}
+
 int jn_pack_solve(const struct jn_pack_input *in, struct jn_pack_result *out,
 	struct jn_error *err)
 {
@@ -615,6 +654,8 @@ int jn_pack_solve(const struct jn_pack_input *in, struct jn_pack_result *out,
 		JN_LOG_INT("unplaced", out->n_unplaced),
 		JN_LOG_DBL("price_per_hour", out->total_price), JN_LOG_INT("classes", s.n_classes),
 		JN_LOG_INT("offerings", s.n_sites));
+	if (rc == 0)
+		log_decisions(in, out);
 done:
 	pk_release(&s);
 	return rc;
