@@ -223,3 +223,33 @@ def test_the_same_claim_never_makes_two_instances(ec2, tmp_path):
     assert restarted["instance"]["instance_id"] == first["instance"]["instance_id"]
     assert claim_instances(ec2.moto_url, "default-once") == [first["instance"]["instance_id"]]
     assert ec2.proxy.actions().count("CreateFleet") == 2   # the dropped one and its retry
+
+
+def catalog_offerings(out, itype):
+    return {(z, c): (p, s, a) for z, c, p, s, a in out["offerings"][itype]}
+
+
+def test_catalog_refresh_merges_spot_prices_and_keeps_the_last_good_one(ec2, tmp_path):
+    # moto answers DescribeInstanceTypes slowly (seconds): generous timeouts.
+    env = key_env(ec2.moto_url, tmp_path)
+    out = run(env, "--timeout-ms", "60000", "catalog", "m5.large", timeout=240)
+    assert out["ok"], out
+    m5 = catalog_offerings(out, "m5.large")
+    # moto prices every Linux spot offering at 0.00001 ("Linux/UNIX (Amazon VPC)"), newest wins.
+    assert m5[("us-east-1a", "spot")] == (pytest.approx(1e-5), "spot-history", True)
+    # on-demand prices stay the built-in list prices
+    assert m5[("us-east-1a", "on-demand")] == (pytest.approx(0.096), "list", True)
+    assert "refreshed instance type catalog" in out["_stderr"]
+    assert "spot_prices=" in out["_stderr"]
+
+    # DescribeSpotPriceHistory keeps failing: no refresh is swapped in, and the log says why.
+    env = key_env(ec2.proxy_url, tmp_path)
+    ec2.proxy.add("error500", action="DescribeSpotPriceHistory", times=None)
+    out = run(env, "--timeout-ms", "60000", "--max-attempts", "2", "catalog", "m5.large",
+              timeout=240)
+    assert out["ok"], out
+    m5 = catalog_offerings(out, "m5.large")
+    assert m5[("us-east-1a", "spot")][1] == "spot-estimate"
+    assert "kept instance type catalog after failed refresh" in out["_stderr"]
+    assert "calling DescribeSpotPriceHistory (gave up after 2 attempts)" in out["_stderr"]
+    assert ec2.proxy.actions().count("DescribeSpotPriceHistory") == 2

@@ -5,6 +5,7 @@
  *
  *   ec2_driver [options] launch CLAIM POOL TYPE:ZONE:CAPACITY:PRICE[,...]
  *   ec2_driver [options] get PROVIDER_ID | delete PROVIDER_ID | list | creds
+ *   ec2_driver [options] catalog TYPE...   (the catalog refreshed from EC2: TYPE's offerings)
  * options: --cluster NAME (itest)  --subnet-ids ID,ID  --subnet-tag KEY=VALUE
  *          --sg-name NAME (default)  --ami ID (ami-760aaa0f)  --timeout-ms N  --max-attempts N
  *          --repeat N (launch: run it N times in this process, the last answer printed)
@@ -142,6 +143,36 @@ static json_t *unavailable_json(struct jn_cloud_provider *cp, const struct jn_la
 	return arr;
 }
 
+/* {"ok", "types": N, "available": N, "offerings": {TYPE: [[zone, capacity, price, source,
+ * available], ...]}} for the types named after the command. */
+static json_t *catalog_json(struct jn_cloud_provider *cp, const struct args *a)
+{
+	struct jn_catalog *cat = jn_cloud_instance_types(cp, NULL, NULL);
+	json_t *offs = json_object();
+	size_t available = 0;
+	for (size_t i = 0; i < jn_catalog_len(cat); i++) {
+		const struct jn_instance_type *it = jn_catalog_at(cat, i);
+		for (size_t k = 0; k < it->n_offerings; k++)
+			available += it->offerings[k].available;
+	}
+	for (int i = 1; i < a->argc; i++) {
+		const struct jn_instance_type *it = jn_catalog_find(cat, a->argv[i]);
+		json_t *arr = json_array();
+		for (size_t k = 0; it && k < it->n_offerings; k++) {
+			const struct jn_offering *o = &it->offerings[k];
+			json_array_append_new(arr, json_pack("[s,s,f,s,b]", o->zone,
+				jn_capacity_type_name(o->capacity_type), o->price,
+				jn_price_source_name(o->price_source), o->available));
+		}
+		json_object_set_new(offs, a->argv[i], arr);
+	}
+	json_t *out = json_pack("{s:b, s:I, s:I, s:o}", "ok", 1,
+		"types", (json_int_t)jn_catalog_len(cat), "available", (json_int_t)available,
+		"offerings", offs);
+	jn_catalog_unref(cat);
+	return out;
+}
+
 static int run(const struct args *a, struct jn_aws_options *opts, struct jn_logger *log)
 {
 	const char *cmd = a->argv[0];
@@ -156,7 +187,8 @@ static int run(const struct args *a, struct jn_aws_options *opts, struct jn_logg
 	if (!cfg.max_attempts)
 		cfg.max_attempts = opts->max_attempts;
 	struct jn_aws_client *client = jn_aws_client_create(&cfg, t, creds, jn_clock_real(), log);
-	struct jn_ec2_options eo = { .cluster_name = a->cluster, .region = cfg.region };
+	struct jn_ec2_options eo = { .cluster_name = a->cluster, .region = cfg.region,
+		.discover_offerings = strcmp(cmd, "catalog") == 0 };
 	struct jn_error err;
 	struct jn_cloud_provider *cp = jn_ec2_provider_create(&eo, client, jn_clock_real(), log, &err);
 	int rc = 1;
@@ -216,6 +248,9 @@ static int run(const struct args *a, struct jn_aws_options *opts, struct jn_logg
 				jn_instance_release(&in);
 			rc = 0;
 		}
+	} else if (strcmp(cmd, "catalog") == 0) {
+		print(catalog_json(cp, a));
+		rc = 0;
 	} else if (strcmp(cmd, "list") == 0) {
 		struct jn_instance_list list = { 0 };
 		if (jn_cloud_list(cp, &list, &err) < 0) {
