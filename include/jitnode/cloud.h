@@ -37,6 +37,7 @@
 
 struct jn_catalog;
 struct jn_clock;
+struct jn_logger;
 struct jn_nodepool;
 struct jn_ec2nodeclass;
 
@@ -150,7 +151,7 @@ struct jn_drift_query {
 struct jn_cloud_provider;
 
 struct jn_cloud_provider_impl {
-	const char *name;                   /* "ec2", "sim", "metrics", "faults" */
+	const char *name;                   /* "ec2", "sim", "metrics", "faults", "log" */
 	/* Launches the claim; out is filled on success (owned by the caller). */
 	int (*create)(struct jn_cloud_provider *cp, const struct jn_launch_request *req,
 		struct jn_instance *out, struct jn_error *err);
@@ -232,6 +233,23 @@ struct jn_cloud_provider *jn_cloud_decorate_metrics(struct jn_cloud_provider *in
 	const struct jn_clock *clock);
 /** A consistent copy of the counters of a metrics decorator (asserts it is one). */
 void jn_cloud_metrics_read(struct jn_cloud_provider *cp, struct jn_cloud_metrics *out);
+
+/**
+ * Wraps inner (ownership passes): one log line per call, timed on clock (STYLE rule 14).
+ *   create    INFO "launched nodeclaim" nodeclaim= nodepool= provider_id= type= zone=
+ *             capacity_type= price= (the claim's price for what launched) options=N latency_ms=
+ *             WARN "failed to launch nodeclaim" nodeclaim= nodepool= options= kind= error=
+ *             latency_ms=
+ *   delete    INFO "deleted instance" / "found instance already gone" (not found) provider_id=
+ *   get       DEBUG "read instance" state= / "found instance gone"
+ *   list      DEBUG "listed instances" count=
+ *   instance_types  DEBUG "read instance types" types=
+ *   is_drifted      INFO "found instance drifted" reason= (DEBUG when not drifted)
+ * and WARN "failed to <verb> ..." kind= error= latency_ms= for every other failure. clock and
+ * log are borrowed and must outlive it. Put it outermost, so the latency covers every layer.
+ */
+struct jn_cloud_provider *jn_cloud_decorate_log(struct jn_cloud_provider *inner,
+	const struct jn_clock *clock, struct jn_logger *log);
 
 /*
  * The fault-injection plan (Karpenter's fake provider: NextCreateErr, AllowedCreateCalls,

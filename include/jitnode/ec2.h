@@ -20,6 +20,11 @@
  *      on-demand lowest-price; tags on instance, volume and fleet; ClientToken derived from the
  *      cluster and claim names. The call is not retried blindly: before a retry the claim's
  *      tag is looked up again (step 1).
+ *      Logged (INFO "chose fleet overrides"): capacity type and strategy, options= the claim
+ *      allowed, other_capacity_type= left out for it, ice_skipped=, no_subnet= (offerings with
+ *      no subnet in their zone), overrides=, and the cheapest sent (type, zone, price); then
+ *      "launched instance" with type, zone, capacity type, price= and rank= (0: the cheapest
+ *      override won) or, per errorSet entry, "marked offering unavailable".
  *   5. Each errorSet entry with a capacity code marks (type, zone, capacity type) in the ICE
  *      cache for ice_ttl_ns; no instance at all gives JN_ERR_INSUFFICIENT_CAPACITY naming each
  *      failed offering and its code.

@@ -86,12 +86,15 @@ static void sort_by_price(const struct jn_launch_request *req, size_t *idx, size
 	}
 }
 
+/* Adds an override per (offering, subnet of its zone); *no_subnet counts offerings left out. */
 static size_t add_overrides(struct jn_aws_query *q, const struct jn_launch_request *req,
-	const size_t *idx, size_t n, const struct ec2_resolved *res)
+	const size_t *idx, size_t n, const struct ec2_resolved *res, size_t *no_subnet)
 {
 	size_t k = 0;
+	*no_subnet = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct jn_launch_offering *o = &req->offerings[idx[i]];
+		size_t before = k;
 		for (size_t s = 0; s < res->n_subnets; s++) {
 			if (strcmp(res->subnets[s].zone, o->zone) != 0)
 				continue;
@@ -105,8 +108,66 @@ static size_t add_overrides(struct jn_aws_query *q, const struct jn_launch_reque
 			jn_aws_query_addf(q, res->image_id, "%s.%zu.ImageId", pre, k);
 			jn_aws_query_addf(q, price, "%s.%zu.Priority", pre, k);
 		}
+		*no_subnet += k == before;
 	}
 	return k;
+}
+
+static bool has_subnet(const struct ec2_resolved *res, const char *zone)
+{
+	for (size_t i = 0; i < res->n_subnets; i++)
+		if (strcmp(res->subnets[i].zone, zone) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Why these overrides (STYLE rule 14): how many offerings the claim allowed, how many of the
+ * capacity type tried were left out by the ICE cache or for want of a subnet, and the cheapest.
+ */
+static void log_choice(struct ec2_provider *p, const struct jn_launch_request *req,
+	const size_t *idx, size_t n, const struct ec2_resolved *res, size_t n_overrides,
+	size_t no_subnet, bool spot)
+{
+	if (!p->log)
+		return;
+	size_t same = 0;
+	for (size_t i = 0; i < req->n_offerings; i++)
+		same += (req->offerings[i].capacity_type == JN_CAPACITY_SPOT) == spot;
+	const struct jn_launch_offering *cheapest = NULL;
+	for (size_t i = 0; i < n && !cheapest; i++)
+		if (has_subnet(res, req->offerings[idx[i]].zone))
+			cheapest = &req->offerings[idx[i]];
+	jn_log_info(p->log, "chose fleet overrides", JN_LOG_STR("nodeclaim", req->claim_name),
+		JN_LOG_STR("capacity_type", spot ? "spot" : "on-demand"),
+		JN_LOG_STR("strategy", spot ? "price-capacity-optimized" : "lowest-price"),
+		JN_LOG_INT("options", req->n_offerings),
+		JN_LOG_INT("other_capacity_type", req->n_offerings - same),
+		JN_LOG_INT("ice_skipped", same - n), JN_LOG_INT("no_subnet", no_subnet),
+		JN_LOG_INT("overrides", n_overrides),
+		JN_LOG_STR("cheapest_type", cheapest ? cheapest->instance_type : ""),
+		JN_LOG_STR("cheapest_zone", cheapest ? cheapest->zone : ""),
+		JN_LOG_DBL("cheapest_price", cheapest ? cheapest->price : 0));
+}
+
+/* Rank (0 = cheapest) and price of what EC2 launched among the offerings sent; -1 if none. */
+static long launched_rank(const struct jn_launch_request *req, const size_t *idx, size_t n,
+	const struct ec2_resolved *res, const struct ec2_fleet_instance *fi, double *price)
+{
+	long rank = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct jn_launch_offering *o = &req->offerings[idx[i]];
+		if (!has_subnet(res, o->zone))
+			continue;
+		if (strcmp(o->instance_type, fi->instance_type) == 0 && strcmp(o->zone, fi->zone) == 0
+			&& o->capacity_type == fi->capacity_type) {
+			*price = o->price;
+			return rank;
+		}
+		rank++;
+	}
+	*price = 0;
+	return -1;
 }
 
 static const char *subnet_zone(const struct ec2_resolved *res, const char *subnet)
@@ -199,7 +260,9 @@ int ec2_create(struct jn_cloud_provider *cp, const struct jn_launch_request *req
 	jn_aws_query_add(&q, "LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName",
 		lt);
 	jn_aws_query_add(&q, "LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version", "$Latest");
-	size_t n_overrides = add_overrides(&q, req, idx, n, &res);
+	size_t no_subnet;
+	size_t n_overrides = add_overrides(&q, req, idx, n, &res, &no_subnet);
+	log_choice(p, req, idx, n, &res, n_overrides, no_subnet, spot);
 	if (n_overrides == 0) {
 		jn_error_set(err, JN_ERR_INSUFFICIENT_CAPACITY,
 			"no offering left to launch: %zu requested, %zu not in the ice cache, none of "
@@ -251,11 +314,14 @@ int ec2_create(struct jn_cloud_provider *cp, const struct jn_launch_request *req
 	free(pid);
 	/* moto reports the lifecycle of the fleet item, not on the instance: trust the fleet. */
 	out->capacity_type = fi->capacity_type;
+	double price;
+	long rank = launched_rank(req, idx, n, &res, fi, &price);
 	if (p->log)
 		jn_log_info(p->log, "launched instance", JN_LOG_STR("nodeclaim", req->claim_name),
 			JN_LOG_STR("id", out->instance_id), JN_LOG_STR("type", out->instance_type),
 			JN_LOG_STR("zone", out->zone),
 			JN_LOG_STR("capacity_type", jn_capacity_type_name(out->capacity_type)),
+			JN_LOG_DBL("price", price), JN_LOG_INT("rank", rank),
 			JN_LOG_INT("overrides", n_overrides), JN_LOG_INT("fleet_errors", fr.n_errors),
 			JN_LOG_STR("fleet", fr.fleet_id));
 	rc = 0;

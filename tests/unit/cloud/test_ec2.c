@@ -3,6 +3,7 @@
  * (tests/fixtures/aws/ec2), the exact CreateFleet request, the ICE cache fed by an errorSet,
  * idempotency by tag, pagination, termination.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "jitnode/catalog.h"
 #include "jitnode/cloud.h"
 #include "jitnode/ec2.h"
+#include "jitnode/log.h"
 #include "jitnode/policy.h"
 #include "tap.h"
 
@@ -106,6 +108,10 @@ struct rig {
 	struct jn_aws_client *client;
 	struct jn_cloud_provider *cp;
 	struct jn_ec2nodeclass nc;
+	char *logbuf;
+	size_t loglen;
+	FILE *logfile;
+	struct jn_logger *log;
 };
 
 static void rig_init(struct rig *r)
@@ -120,7 +126,9 @@ static void rig_init(struct rig *r)
 	struct jn_ec2_options o = { .cluster_name = "demo", .region = "us-east-1",
 		.describe_page_size = 5 };
 	struct jn_error err;
-	r->cp = jn_ec2_provider_create(&o, r->client, &r->clock.base, NULL, &err);
+	r->logfile = open_memstream(&r->logbuf, &r->loglen);
+	r->log = jn_logger_create(r->logfile, JN_LOG_INFO, JN_LOG_FORMAT_TEXT, &r->clock.base);
+	r->cp = jn_ec2_provider_create(&o, r->client, &r->clock.base, r->log, &err);
 	memset(&r->nc, 0, sizeof(r->nc));
 	r->nc.name = jn_xstrdup("default");
 	r->nc.n_subnet_terms = 1;
@@ -147,6 +155,16 @@ static void rig_release(struct rig *r)
 	jn_aws_credentials_provider_destroy(r->creds);
 	fake_transport_release(&r->t);
 	jn_ec2nodeclass_release(&r->nc);
+	jn_logger_destroy(r->log);
+	fclose(r->logfile);
+	free(r->logbuf);
+}
+
+/* The log so far (flushed). */
+static const char *rig_log(struct rig *r)
+{
+	fflush(r->logfile);
+	return r->logbuf;
 }
 
 static const char *empty_instances =
@@ -253,6 +271,14 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	CHECK_INT_EQ(in.capacity_type, JN_CAPACITY_SPOT);
 	CHECK_STR_EQ(in.private_dns_name, "ip-10-0-2-9.ec2.internal");
 	jn_instance_release(&in);
+	/* Why: what was left out and the cheapest sent; then what EC2 picked, at which rank. */
+	CHECK_STR_CONTAINS(rig_log(&r), "INFO chose fleet overrides nodeclaim=default-x7k2p "
+		"capacity_type=spot strategy=price-capacity-optimized options=5 other_capacity_type=1 "
+		"ice_skipped=0 no_subnet=1 overrides=3 cheapest_type=c5.large cheapest_zone=us-east-1a "
+		"cheapest_price=0.031\n");
+	CHECK_STR_CONTAINS(rig_log(&r), "INFO launched instance nodeclaim=default-x7k2p "
+		"id=i-0fedcba9876543210 type=m5.large zone=us-east-1b capacity_type=spot price=0.035 "
+		"rank=2 overrides=3 fleet_errors=2");
 
 	/* Both errorSet entries are in the ICE cache, and the catalog shows it. */
 	struct jn_catalog *cat = jn_cloud_instance_types(r.cp, NULL, &err);
@@ -275,6 +301,9 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	CHECK_STR_CONTAINS(r.t.requests[8].body, "Overrides.1.InstanceType=m5.large"
 		"&LaunchTemplateConfigs.1.Overrides.1.SubnetId=subnet-0bbb2222");
 	CHECK(strstr(r.t.requests[8].body, "c5.large") == NULL);
+	CHECK_STR_CONTAINS(rig_log(&r), "INFO chose fleet overrides nodeclaim=default-second "
+		"capacity_type=spot strategy=price-capacity-optimized options=5 other_capacity_type=1 "
+		"ice_skipped=2 no_subnet=1 overrides=1 cheapest_type=m5.large");
 	/* Three minutes later the marks are gone. */
 	jn_fake_clock_advance(&r.clock, 181 * JN_NS_PER_SEC);
 	cat = jn_cloud_instance_types(r.cp, NULL, &err);

@@ -7,6 +7,7 @@
 #include "jitnode/catalog.h"
 #include "jitnode/cloud.h"
 #include "jitnode/error.h"
+#include "jitnode/log.h"
 #include "jitnode/sim.h"
 #include "tap.h"
 
@@ -210,6 +211,58 @@ static void decorators_count_and_inject(void)
 	jn_cloud_destroy(cp);
 }
 
+/* One line per call, with the decision's numbers (STYLE rule 14). */
+static void log_decorator_lines(void)
+{
+	struct jn_fake_clock clock;
+	struct jn_cloud_provider *sim = make_sim(&clock, 5, 0);
+	struct jn_cloud_provider *faults = jn_cloud_decorate_faults(sim);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jn_logger *log = jn_logger_create(f, JN_LOG_DEBUG, JN_LOG_FORMAT_TEXT, &clock.base);
+	struct jn_cloud_provider *cp = jn_cloud_decorate_log(faults, &clock.base, log);
+	CHECK_STR_EQ(jn_cloud_name(cp), "log");
+	struct jn_launch_request req = { .claim_name = "l1", .nodepool_name = "default",
+		.offerings = two, .n_offerings = 2 };
+	struct jn_instance a;
+	struct jn_error err;
+	CHECK_INT_EQ(jn_cloud_create(cp, &req, &a, &err), 0);
+	fflush(f);
+	char want[512];
+	snprintf(want, sizeof(want), "INFO launched nodeclaim nodeclaim=l1 nodepool=default "
+		"provider_id=%s type=m5.large zone=us-east-1a capacity_type=on-demand price=0.096 "
+		"options=2 latency_ms=2000\n", a.provider_id);
+	CHECK_STR_CONTAINS(buf, want);
+	jn_cloud_faults_plan(faults)->next_error[JN_CLOUD_OP_CREATE] = JN_ERR_THROTTLED;
+	req.claim_name = "l2";
+	struct jn_instance a2;
+	CHECK_INT_EQ(jn_cloud_create(cp, &req, &a2,
+		&err), -1);
+	CHECK_INT_EQ(jn_cloud_delete(cp, a.provider_id, &err), 0);
+	CHECK_INT_EQ(jn_cloud_delete(cp, a.provider_id, &err), -1);
+	enum jn_drift_reason why;
+	struct jn_drift_query q = { .provider_id = a.provider_id };
+	CHECK_INT_EQ(jn_cloud_is_drifted(cp, &q, &why, &err), 0);
+	struct jn_catalog *cat = jn_cloud_instance_types(cp, NULL, &err);
+	jn_catalog_unref(cat);
+	fflush(f);
+	CHECK_STR_CONTAINS(buf, "WARN failed to launch nodeclaim nodeclaim=l2 nodepool=default "
+		"options=2 kind=throttled error=\"injected throttled fault in create\" latency_ms=0\n");
+	snprintf(want, sizeof(want), "INFO deleted instance provider_id=%s latency_ms=0\n",
+		a.provider_id);
+	CHECK_STR_CONTAINS(buf, want);
+	snprintf(want, sizeof(want), "INFO found instance already gone provider_id=%s", a.provider_id);
+	CHECK_STR_CONTAINS(buf, want);
+	CHECK_STR_CONTAINS(buf, "DEBUG found instance not drifted provider_id=");
+	CHECK_STR_CONTAINS(buf, "DEBUG read instance types types=");
+	jn_instance_release(&a);
+	jn_cloud_destroy(cp);
+	jn_logger_destroy(log);
+	fclose(f);
+	free(buf);
+}
+
 static void provider_ids_and_states(void)
 {
 	char zone[32], id[32];
@@ -236,6 +289,7 @@ int main(void)
 	JN_RUN(insufficient_capacity_falls_back_and_expires);
 	JN_RUN(throttling_spot_preference_and_interruptions);
 	JN_RUN(decorators_count_and_inject);
+	JN_RUN(log_decorator_lines);
 	JN_RUN(provider_ids_and_states);
 	return jn_tap_done();
 }
