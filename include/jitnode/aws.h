@@ -28,6 +28,7 @@
 
 struct jn_clock;
 struct jn_logger;
+struct json_t;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Credentials                                                                                 */
@@ -206,6 +207,14 @@ bool jn_aws_code_is_capacity(const char *code);
  * When code is not NULL the AWS code is copied into it (size bytes, "" when none).
  */
 int jn_aws_error_from_response(long http_status, const char *body, size_t len, char *code,
+	size_t size, struct jn_error *err);
+
+/**
+ * The same for JSON-protocol services (SSM, ...): {"__type": "[prefix#]Code", "message": "..."}
+ * ("Message" accepted too) gives the kind of Code and "'<Code>' (http <status>): <message>"; a
+ * body without __type is read as jn_aws_error_from_response reads it. Returns -1.
+ */
+int jn_aws_json_error_from_response(long http_status, const char *body, size_t len, char *code,
 	size_t size, struct jn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -394,6 +403,17 @@ struct jn_aws_retry_guard {
 int jn_aws_client_call_guarded(struct jn_aws_client *c, const struct jn_aws_query *q,
 	const struct jn_aws_retry_guard *guard, struct jn_xml_node **out, char *code,
 	size_t code_size, struct jn_error *err);
+
+/**
+ * A JSON-protocol call (AWS JSON 1.1: SSM, ...): POSTs body (a JSON document, sent as given)
+ * with Content-Type application/x-amz-json-1.1 and X-Amz-Target: target
+ * ("AmazonSSM.GetParameter"), signed for the client's service, retried exactly like
+ * jn_aws_client_call. On success *out is the parsed answer (owned; json_decref); an answer that
+ * is not JSON fails with JN_ERR_INVALID. Errors as jn_aws_json_error_from_response, prefixed
+ * "calling <operation>: " (the part of target after its last '.').
+ */
+int jn_aws_client_call_json(struct jn_aws_client *c, const char *target, const char *body,
+	struct json_t **out, char *code, size_t code_size, struct jn_error *err);
 
 /** A copy of the counters. */
 void jn_aws_client_stats(struct jn_aws_client *c, struct jn_aws_client_stats *out);

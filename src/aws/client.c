@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "jitnode/aws.h"
 #include "jitnode/clock.h"
 #include "jitnode/error.h"
@@ -126,21 +128,35 @@ static void count(struct jn_aws_client *c, uint64_t *field)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* What one protocol sends and how it reads the answer. */
+struct protocol {
+	const char *content_type;
+	const char *target;         /* X-Amz-Target (JSON protocol), or NULL */
+	/* Reads a 2xx body into the caller's out; -1 with err when it is not the expected format. */
+	int (*parse)(const char *body, size_t len, void *out, struct jn_error *err);
+	/* Turns an error answer into err (and code); returns -1. */
+	int (*error)(long status, const char *body, size_t len, char *code, size_t code_size,
+		struct jn_error *err);
+	void *out;
+};
+
 /* One signed POST. Returns 0 with the parsed answer, or -1 with err (and code) filled. */
-static int attempt_once(struct jn_aws_client *c, const struct jn_buf *body, struct jn_xml_node **out,
-	char *code, size_t code_size, struct jn_error *err)
+static int attempt_once(struct jn_aws_client *c, const struct jn_buf *body,
+	const struct protocol *proto, char *code, size_t code_size, struct jn_error *err)
 {
 	struct jn_aws_credentials creds = { 0 };
 	if (jn_aws_credentials_get(c->creds, &creds, err) < 0)
 		return -1;
 	char date[17];
 	jn_aws_amz_date(jn_clock_wall_ns(c->clock), date, sizeof(date));
-	struct jn_aws_header hs[4] = {
+	struct jn_aws_header hs[5] = {
 		{ "Host", c->host },
 		{ "X-Amz-Date", date },
-		{ "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
+		{ "Content-Type", proto->content_type },
 	};
 	size_t nh = 3;
+	if (proto->target)
+		hs[nh++] = (struct jn_aws_header){ "X-Amz-Target", proto->target };
 	if (creds.session_token)
 		hs[nh++] = (struct jn_aws_header){ "X-Amz-Security-Token", creds.session_token };
 	struct jn_sigv4_input in = {
@@ -155,7 +171,7 @@ static int attempt_once(struct jn_aws_client *c, const struct jn_buf *body, stru
 	int rc = -1;
 	if (jn_sigv4_sign(&in, &creds, &sig, err) < 0)
 		goto done;
-	struct jn_aws_header all[5];
+	struct jn_aws_header all[6];
 	memcpy(all, hs, sizeof(hs[0]) * nh);
 	all[nh] = (struct jn_aws_header){ "Authorization", jn_buf_cstr(&sig.authorization) };
 	struct jn_aws_http_request req = {
@@ -166,17 +182,36 @@ static int attempt_once(struct jn_aws_client *c, const struct jn_buf *body, stru
 	if (jn_aws_transport_send(c->transport, &req, &resp, err) < 0)
 		goto done;
 	if (resp.status < 200 || resp.status >= 300) {
-		jn_aws_error_from_response(resp.status, resp.body.data, resp.body.len, code, code_size,
-			err);
+		proto->error(resp.status, resp.body.data, resp.body.len, code, code_size, err);
 		goto done;
 	}
-	rc = jn_xml_parse(resp.body.data ? resp.body.data : "", resp.body.len, NULL, out, err);
+	rc = proto->parse(resp.body.data ? resp.body.data : "", resp.body.len, proto->out, err);
 done:
 	jn_sigv4_output_release(&sig);
 	jn_buf_release(&resp.body);
 	jn_aws_credentials_release(&creds);
 	return rc;
 }
+
+static int parse_xml(const char *body, size_t len, void *out, struct jn_error *err)
+{
+	return jn_xml_parse(body, len, NULL, out, err);
+}
+
+static int parse_json(const char *body, size_t len, void *out, struct jn_error *err)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(body, len, 0, &jerr);
+	if (!doc)
+		return jn_error_set(err, JN_ERR_INVALID, "answer is not json: %s (line %d, column %d)",
+			jerr.text, jerr.line, jerr.column);
+	*(json_t **)out = doc;
+	return 0;
+}
+
+static int call_with_retries(struct jn_aws_client *c, const char *action, const struct jn_buf *body,
+	const struct protocol *proto, const struct jn_aws_retry_guard *guard, char *code,
+	size_t code_size, struct jn_error *err);
 
 static bool retryable(enum jn_error_kind kind)
 {
@@ -194,20 +229,52 @@ int jn_aws_client_call_guarded(struct jn_aws_client *c, const struct jn_aws_quer
 	size_t code_size, struct jn_error *err)
 {
 	*out = NULL;
-	if (code && code_size)
-		code[0] = '\0';
-	const char *action = jn_aws_query_action(q);
-	count(c, &c->stats.calls);
 	struct jn_buf body;
 	jn_buf_init(&body, JN_BUF_UNLIMITED);
 	jn_aws_query_encode(q, &body, NULL);
+	struct protocol proto = {
+		.content_type = "application/x-www-form-urlencoded; charset=utf-8",
+		.parse = parse_xml, .error = jn_aws_error_from_response, .out = out,
+	};
+	int rc = call_with_retries(c, jn_aws_query_action(q), &body, &proto, guard, code, code_size,
+		err);
+	jn_buf_release(&body);
+	return rc;
+}
+
+int jn_aws_client_call_json(struct jn_aws_client *c, const char *target, const char *body,
+	struct json_t **out, char *code, size_t code_size, struct jn_error *err)
+{
+	*out = NULL;
+	struct jn_buf buf;
+	jn_buf_init(&buf, JN_BUF_UNLIMITED);
+	jn_buf_append(&buf, body, strlen(body), NULL);
+	struct protocol proto = {
+		.content_type = "application/x-amz-json-1.1", .target = target,
+		.parse = parse_json, .error = jn_aws_json_error_from_response, .out = out,
+	};
+	/* "AmazonSSM.GetParameter" names the call in errors as the Action does for EC2 */
+	const char *dot = strrchr(target, '.');
+	int rc = call_with_retries(c, dot ? dot + 1 : target, &buf, &proto, NULL, code, code_size,
+		err);
+	jn_buf_release(&buf);
+	return rc;
+}
+
+static int call_with_retries(struct jn_aws_client *c, const char *action, const struct jn_buf *body,
+	const struct protocol *proto, const struct jn_aws_retry_guard *guard, char *code,
+	size_t code_size, struct jn_error *err)
+{
+	if (code && code_size)
+		code[0] = '\0';
+	count(c, &c->stats.calls);
 	struct jn_error local;
 	if (!err)
 		err = &local;
 	int rc = -1, attempt = 0;
 	for (;;) {
 		jn_error_clear(err);
-		if (attempt_once(c, &body, out, code, code_size, err) == 0) {
+		if (attempt_once(c, body, proto, code, code_size, err) == 0) {
 			rc = 0;
 			break;
 		}
@@ -243,6 +310,5 @@ int jn_aws_client_call_guarded(struct jn_aws_client *c, const struct jn_aws_quer
 		else
 			jn_error_prefix(err, "calling %s", action);
 	}
-	jn_buf_release(&body);
 	return rc;
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "jitnode/aws.h"
 #include "jitnode/error.h"
 
@@ -104,5 +106,30 @@ int jn_aws_error_from_response(long http_status, const char *body, size_t len, c
 			*snip ? ": " : "", snip);
 	}
 	jn_xml_free(root);
+	return -1;
+}
+
+int jn_aws_json_error_from_response(long http_status, const char *body, size_t len, char *code,
+	size_t size, struct jn_error *err)
+{
+	if (code && size)
+		code[0] = '\0';
+	json_t *doc = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+	const char *type = doc ? json_string_value(json_object_get(doc, "__type")) : NULL;
+	if (!type || !*type) {
+		json_decref(doc);
+		return jn_aws_error_from_response(http_status, body, len, code, size, err);
+	}
+	/* "com.amazonaws.ssm#ParameterNotFound" and "ParameterNotFound" name the same code. */
+	const char *hash = strrchr(type, '#');
+	const char *c = hash ? hash + 1 : type;
+	const char *msg = json_string_value(json_object_get(doc, "message"));
+	if (!msg)
+		msg = json_string_value(json_object_get(doc, "Message"));
+	jn_error_set(err, jn_aws_error_kind(c, http_status), "'%s' (http %ld): %s", c, http_status,
+		msg && *msg ? msg : "no message");
+	if (code && size)
+		snprintf(code, size, "%s", c);
+	json_decref(doc);
 	return -1;
 }

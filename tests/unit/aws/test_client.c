@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fake_clock.h"
 #include "fake_transport.h"
 #include "jitnode/aws.h"
@@ -142,11 +144,61 @@ static void invalid_requests_are_never_retried(void)
 	rig_release(&r);
 }
 
+/* The JSON protocol (SSM): target header, JSON body, JSON errors, the same retries. */
+static void json_protocol_call(void)
+{
+	struct rig r;
+	rig_init(&r, "http://127.0.0.1:5000", 3);
+	char *ok = fake_fixture("ssm/get_parameter.json");
+	char *missing = fake_fixture("ssm/parameter_not_found.json");
+	fake_transport_push(&r.t, 400, "{\"__type\": \"com.amazonaws.ssm#ThrottlingException\", "
+		"\"message\": \"Rate exceeded\"}");
+	fake_transport_push(&r.t, 200, ok);
+	struct json_t *out = NULL;
+	struct jn_error err;
+	const char *body = "{\"Name\": \"/aws/service/ami-amazon-linux-latest/"
+		"al2023-ami-kernel-default-x86_64\"}";
+	CHECK_INT_EQ(jn_aws_client_call_json(r.client, "AmazonSSM.GetParameter", body, &out, NULL, 0,
+		&err), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(out, "Parameter"), "Value")),
+		"ami-0ed094fb1304fd857");
+	json_decref(out);
+	CHECK_INT_EQ(r.t.n_requests, 2);   /* throttled once, then answered */
+	CHECK_STR_EQ(r.t.requests[1].body, body);
+	CHECK_STR_EQ(fake_request_header(&r.t, 1, "X-Amz-Target"), "AmazonSSM.GetParameter");
+	CHECK_STR_EQ(fake_request_header(&r.t, 1, "Content-Type"), "application/x-amz-json-1.1");
+	CHECK_STR_CONTAINS(fake_request_header(&r.t, 1, "Authorization"),
+		"SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, ");
+
+	/* Not found is not retried and keeps moto's message. */
+	fake_transport_push(&r.t, 400, missing);
+	char code[64];
+	CHECK_INT_EQ(jn_aws_client_call_json(r.client, "AmazonSSM.GetParameter", "{}", &out, code,
+		sizeof(code), &err), -1);
+	CHECK(out == NULL);
+	CHECK_INT_EQ(err.kind, JN_ERR_NOT_FOUND);
+	CHECK_STR_EQ(code, "ParameterNotFound");
+	CHECK_STR_EQ(err.msg, "calling GetParameter: 'ParameterNotFound' (http 400): Parameter "
+		"/aws/service/eks/optimized-ami/1.31/amazon-linux-2023/x86_64/standard/recommended/"
+		"image_id not found.");
+	CHECK_INT_EQ(r.t.n_requests, 3);
+	/* A 2xx that is not JSON */
+	fake_transport_push(&r.t, 200, "<html>");
+	CHECK_INT_EQ(jn_aws_client_call_json(r.client, "AmazonSSM.GetParameter", "{}", &out, NULL, 0,
+		&err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_INVALID);
+	CHECK_STR_CONTAINS(err.msg, "calling GetParameter: answer is not json: ");
+	free(ok);
+	free(missing);
+	rig_release(&r);
+}
+
 int main(void)
 {
 	JN_RUN(signs_and_posts_form_body);
 	JN_RUN(throttling_is_retried_with_bounded_jitter);
 	JN_RUN(storm_of_500s_ends_after_max_attempts);
 	JN_RUN(invalid_requests_are_never_retried);
+	JN_RUN(json_protocol_call);
 	return jn_tap_done();
 }
