@@ -31,7 +31,7 @@ from jnworld.kube import condition  # noqa: E402
 from jitnode_proc import Jitnode, manifest_scheduler_config  # noqa: E402
 
 NS = "default"
-CONCURRENCY = (1, 8, 32, 64)
+CONCURRENCY = tuple(int(c) for c in os.environ.get("JN_BENCH_CONCURRENCY", "1,8,32,64").split(","))
 ROUNDS = 3
 
 

@@ -304,6 +304,9 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return t->call->abort && t->call->abort(t->call->sink_ctx) ? 1 : 0;
 }
 
+/* Connections kept open to the apiserver, at most (one per concurrent caller). */
+#define KUBE_MAX_CONNECTIONS 256
+
 static struct curl_slist *set_options(struct jn_kube_client *c, struct transfer *t,
 	int64_t timeout_ms, char *errbuf)
 {
@@ -313,6 +316,12 @@ static struct curl_slist *set_options(struct jn_kube_client *c, struct transfer 
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	free(url);      /* curl copies string options */
 	curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+	/*
+	 * The shared connection cache is pruned to the handle's MAXCONNECTS (default 5) after
+	 * every transfer: with more concurrent callers than that, connections were closed and the
+	 * next requests paid a new TLS handshake. Keep as many as the pool may hold.
+	 */
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, (long)KUBE_MAX_CONNECTIONS);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
