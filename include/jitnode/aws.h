@@ -288,6 +288,8 @@ struct jn_aws_options {
 	char *endpoint_url;             /* AWS_ENDPOINT_URL */
 	char *endpoint_url_ec2;         /* AWS_ENDPOINT_URL_EC2 */
 	char *endpoint_url_sts;         /* AWS_ENDPOINT_URL_STS */
+	char *endpoint_url_ssm;         /* AWS_ENDPOINT_URL_SSM */
+	char *endpoint_url_iam;         /* AWS_ENDPOINT_URL_IAM */
 	bool ignore_endpoint_urls;      /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true */
 	int max_attempts;               /* AWS_MAX_ATTEMPTS, else 0 (the client's default) */
 };
@@ -302,8 +304,9 @@ int jn_aws_options_from_env(struct jn_aws_options *opts, char *const *envp, stru
 void jn_aws_options_release(struct jn_aws_options *opts);
 
 /**
- * The endpoint for a service ("ec2", "sts"): AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL,
- * else https://<service>.<region>.amazonaws.com. Owned, without a trailing '/'.
+ * The endpoint for a service ("ec2", "sts", "ssm", "iam"): AWS_ENDPOINT_URL_<SERVICE>, else
+ * AWS_ENDPOINT_URL, else https://<service>.<region>.amazonaws.com (IAM, a global service:
+ * https://iam.amazonaws.com, signed for us-east-1). Owned, without a trailing '/'.
  */
 char *jn_aws_options_endpoint(const struct jn_aws_options *opts, const char *service);
 

@@ -10,9 +10,15 @@
  *      tag): one found is returned as is, so a launch retried after a crash or a lost answer
  *      never makes a second instance (moto ignores ClientToken; real EC2 honours it too).
  *   2. Resolves the node class: subnets and security groups from their selector terms (ids,
- *      tags; terms ORed), the AMI from its terms (id, or DescribeImages by tags/name/owner,
- *      newest first; aliases need SSM and are refused with JN_ERR_NODECLASS_NOT_READY unless
- *      alias_image_id is set). Nothing resolved: JN_ERR_NODECLASS_NOT_READY.
+ *      tags; terms ORed), the AMI from its terms (id; ssmParameter through SSM GetParameter;
+ *      or DescribeImages by tags/name/owner, newest first). An alias (al2023@latest,
+ *      al2023@v20240807, bottlerocket@latest, bottlerocket@1.20.1) reads Karpenter's public
+ *      SSM parameters for x86_64 and arm64 (paths in ami_ssm.c; needs ssm_client and
+ *      kubernetes_version); each type launches with its architecture's image, and types of
+ *      an architecture with no image are left out (no_image= in the log). No parameter
+ *      found for either architecture, no SSM client or no version: JN_ERR_NODECLASS_NOT_READY
+ *      naming the alias and the parameter; SSM throttled or down: that kind. Nothing
+ *      resolved: JN_ERR_NODECLASS_NOT_READY.
  *   3. Finds or creates the launch template "jitnode/<cluster>/<hash>", the hash covering node
  *      class, AMI, security groups, user data, block devices, metadata options and profile.
  *   4. CreateFleet Type=instant, capacity 1: one override per (offering, subnet in its zone),
@@ -67,7 +73,12 @@ struct jn_ec2_options {
 	bool discover_offerings;            /* refresh the catalog from EC2's answers (above) */
 	int64_t refresh_period_ns;          /* > 0: refresh in a background thread this often */
 	int describe_page_size;             /* MaxResults of DescribeInstances; 0: 500 */
-	const char *alias_image_id;         /* AMI used for alias terms (no SSM); NULL: refuse */
+	const char *alias_image_id;         /* AMI for alias terms, bypassing SSM (tests); NULL */
+	const char *kubernetes_version;     /* "1.31": the alias parameter paths; NULL: refuse */
+	struct jn_aws_client *ssm_client;   /* an "ssm" client; NULL: aliases and ssmParameter
+	                                     * terms fail with JN_ERR_NODECLASS_NOT_READY */
+	struct jn_aws_client *iam_client;   /* an "iam" client; NULL: a node class's role (not
+	                                     * instance profile) fails with NODECLASS_NOT_READY */
 };
 
 /**

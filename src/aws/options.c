@@ -41,7 +41,7 @@ void jn_aws_options_release(struct jn_aws_options *o)
 		&o->access_key_id, &o->secret_access_key, &o->session_token, &o->role_arn,
 		&o->web_identity_token_file, &o->role_session_name, &o->container_full_uri,
 		&o->container_token_file, &o->container_token, &o->imds_endpoint, &o->endpoint_url,
-		&o->endpoint_url_ec2, &o->endpoint_url_sts,
+		&o->endpoint_url_ec2, &o->endpoint_url_sts, &o->endpoint_url_ssm, &o->endpoint_url_iam,
 	};
 	for (size_t i = 0; i < JN_ARRAY_LEN(fields); i++)
 		free(*fields[i]);
@@ -79,6 +79,8 @@ int jn_aws_options_from_env(struct jn_aws_options *o, char *const *envp, struct 
 	o->endpoint_url = env_dup(envp, "AWS_ENDPOINT_URL", NULL);
 	o->endpoint_url_ec2 = env_dup(envp, "AWS_ENDPOINT_URL_EC2", NULL);
 	o->endpoint_url_sts = env_dup(envp, "AWS_ENDPOINT_URL_STS", NULL);
+	o->endpoint_url_ssm = env_dup(envp, "AWS_ENDPOINT_URL_SSM", NULL);
+	o->endpoint_url_iam = env_dup(envp, "AWS_ENDPOINT_URL_IAM", NULL);
 
 	const char *attempts = env_get(envp, "AWS_MAX_ATTEMPTS");
 	if (attempts) {
@@ -113,11 +115,16 @@ char *jn_aws_options_endpoint(const struct jn_aws_options *o, const char *servic
 			url = o->endpoint_url_ec2;
 		else if (strcmp(service, "sts") == 0)
 			url = o->endpoint_url_sts;
+		else if (strcmp(service, "ssm") == 0)
+			url = o->endpoint_url_ssm;
+		else if (strcmp(service, "iam") == 0)
+			url = o->endpoint_url_iam;
 		if (!url)
 			url = o->endpoint_url;
 	}
-	char *out = url ? jn_xstrdup(url)
-		: jn_xasprintf("https://%s.%s.amazonaws.com", service,
+	/* IAM is global: one endpoint, whatever the region */
+	char *out = url ? jn_xstrdup(url) : strcmp(service, "iam") == 0
+		? jn_xstrdup("https://iam.amazonaws.com") : jn_xasprintf("https://%s.%s.amazonaws.com", service,
 			o->region ? o->region : "us-east-1");
 	size_t n = strlen(out);
 	while (n > 0 && out[n - 1] == '/')

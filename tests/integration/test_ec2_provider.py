@@ -253,3 +253,39 @@ def test_catalog_refresh_merges_spot_prices_and_keeps_the_last_good_one(ec2, tmp
     assert "kept instance type catalog after failed refresh" in out["_stderr"]
     assert "calling DescribeSpotPriceHistory (gave up after 2 attempts)" in out["_stderr"]
     assert ec2.proxy.actions().count("DescribeSpotPriceHistory") == 2
+
+
+def test_ami_through_ssm_parameter_and_alias(ec2, tmp_path):
+    env = key_env(ec2.moto_url, tmp_path)
+    zones = ["us-east-1a"]
+    sub = subnet_args(ec2.moto_url, zones)
+    # moto serves the public Amazon Linux parameters: an ssmParameter term reads one.
+    param = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    want = json.loads(ssm_get(ec2.moto_url, param))["Parameter"]["Value"]
+    out = run(env, *sub, "--ami-ssm", param, "launch", "default-ssm", "default",
+              offerings(zones, 1))
+    assert out["ok"], out
+    assert out["instance"]["image_id"] == want
+    # moto does not serve EKS's optimized-ami parameters (and refuses to create /aws/...
+    # ones): the alias ends in a typed error naming the parameter it read.
+    out = run(env, *sub, "--ami-alias", "al2023@latest", "--k8s-version", "1.31", "launch",
+              "default-alias", "default", offerings(zones, 1))
+    assert not out["ok"] and out["kind"] == "nodeclass-not-ready", out
+    assert out["error"] == (
+        "launching nodeclaim 'default-alias': nodeclass 'default': resolving ami alias "
+        "'al2023@latest': reading ssm parameter '/aws/service/eks/optimized-ami/1.31/"
+        "amazon-linux-2023/x86_64/standard/recommended/image_id': calling GetParameter: "
+        "'ParameterNotFound' (http 400): Parameter /aws/service/eks/optimized-ami/1.31/"
+        "amazon-linux-2023/x86_64/standard/recommended/image_id not found.")
+    assert claim_instances(ec2.moto_url, "default-alias") == []
+
+
+def ssm_get(url, name):
+    """GetParameter straight to moto (no signature check there), as JSON text."""
+    import urllib.request
+    req = urllib.request.Request(url + "/", data=json.dumps({"Name": name}).encode(), headers={
+        "X-Amz-Target": "AmazonSSM.GetParameter", "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDJITNODETEST/20260101/us-east-1/ssm/"
+                         "aws4_request, SignedHeaders=host, Signature=0"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.read().decode()

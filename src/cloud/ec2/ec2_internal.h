@@ -27,6 +27,9 @@ struct ec2_provider {
 	char *cluster_tag;                  /* "kubernetes.io/cluster/<cluster>" */
 	char *region;
 	char *alias_image_id;
+	char *k8s_version;                  /* for alias paths; NULL: aliases refused */
+	struct jn_aws_client *ssm;          /* NULL: aliases and ssmParameter terms refused */
+	struct jn_aws_client *iam;          /* NULL: roles refused (instance profiles only) */
 	int describe_page_size;
 	bool discover_offerings;
 	int64_t catalog_ttl_ns;
@@ -157,7 +160,11 @@ struct ec2_resolved {
 	size_t n_subnets;
 	char **security_groups;             /* ids, sorted */
 	size_t n_security_groups;
-	char *image_id;
+	char *image_id;                     /* the launch template's image */
+	/* From an alias: the image per architecture (NULL: none, and types of that architecture
+	 * cannot launch). Both NULL otherwise: image_id serves every type. */
+	char *image_amd64;
+	char *image_arm64;
 };
 
 void ec2_resolved_release(struct ec2_resolved *r);
@@ -180,6 +187,24 @@ int ec2_resolve(struct ec2_provider *p, const struct jn_ec2nodeclass *nc, struct
 
 /** Adds Filter.N for each tag of a selector term; "*" becomes a tag-key filter. Returns next N. */
 int ec2_add_tag_filters(struct jn_aws_query *q, int n, const struct jn_strmap *tags);
+
+/* ---- AMIs through SSM (ami_ssm.c) ---- */
+
+/**
+ * The SSM parameter path of an alias for an architecture ("x86_64", "arm64"). *out owned.
+ * JN_ERR_INVALID for a malformed alias, JN_ERR_NODECLASS_NOT_READY for an unsupported family or
+ * no kubernetes version.
+ */
+int ec2_alias_ssm_path(const char *alias, const char *k8s_version, const char *arch, char **out,
+	struct jn_error *err);
+/** GetParameter's value (owned). JN_ERR_NODECLASS_NOT_READY when p has no ssm client. */
+int ec2_ssm_get(struct ec2_provider *p, const char *name, char **value, struct jn_error *err);
+/** Sets out's image_id, image_amd64 and image_arm64 from the alias's two parameters. */
+int ec2_resolve_alias(struct ec2_provider *p, const struct jn_ec2nodeclass *nc,
+	const char *alias, struct ec2_resolved *out, struct jn_error *err);
+/** The image a type launches with: its architecture's, or image_id; NULL when none fits. */
+const char *ec2_image_for(struct ec2_provider *p, const struct ec2_resolved *res,
+	const char *instance_type);
 
 /* ---- launch templates (launch_template.c) ---- */
 

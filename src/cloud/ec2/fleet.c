@@ -86,14 +86,23 @@ static void sort_by_price(const struct jn_launch_request *req, size_t *idx, size
 	}
 }
 
-/* Adds an override per (offering, subnet of its zone); *no_subnet counts offerings left out. */
-static size_t add_overrides(struct jn_aws_query *q, const struct jn_launch_request *req,
-	const size_t *idx, size_t n, const struct ec2_resolved *res, size_t *no_subnet)
+/*
+ * Adds an override per (offering, subnet of its zone), with the image of the offering's
+ * architecture; *no_subnet and *no_image count offerings left out for want of either.
+ */
+static size_t add_overrides(struct ec2_provider *p, struct jn_aws_query *q,
+	const struct jn_launch_request *req, const size_t *idx, size_t n,
+	const struct ec2_resolved *res, size_t *no_subnet, size_t *no_image)
 {
 	size_t k = 0;
-	*no_subnet = 0;
+	*no_subnet = *no_image = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct jn_launch_offering *o = &req->offerings[idx[i]];
+		const char *image = ec2_image_for(p, res, o->instance_type);
+		if (!image) {
+			(*no_image)++;
+			continue;
+		}
 		size_t before = k;
 		for (size_t s = 0; s < res->n_subnets; s++) {
 			if (strcmp(res->subnets[s].zone, o->zone) != 0)
@@ -105,7 +114,7 @@ static size_t add_overrides(struct jn_aws_query *q, const struct jn_launch_reque
 			jn_aws_query_addf(q, o->instance_type, "%s.%zu.InstanceType", pre, k);
 			jn_aws_query_addf(q, res->subnets[s].id, "%s.%zu.SubnetId", pre, k);
 			jn_aws_query_addf(q, o->zone, "%s.%zu.AvailabilityZone", pre, k);
-			jn_aws_query_addf(q, res->image_id, "%s.%zu.ImageId", pre, k);
+			jn_aws_query_addf(q, image, "%s.%zu.ImageId", pre, k);
 			jn_aws_query_addf(q, price, "%s.%zu.Priority", pre, k);
 		}
 		*no_subnet += k == before;
@@ -113,11 +122,13 @@ static size_t add_overrides(struct jn_aws_query *q, const struct jn_launch_reque
 	return k;
 }
 
-static bool has_subnet(const struct ec2_resolved *res, const char *zone)
+/* Whether add_overrides sends the offering: a subnet in its zone and an image for its type. */
+static bool sent(struct ec2_provider *p, const struct ec2_resolved *res,
+	const struct jn_launch_offering *o)
 {
 	for (size_t i = 0; i < res->n_subnets; i++)
-		if (strcmp(res->subnets[i].zone, zone) == 0)
-			return true;
+		if (strcmp(res->subnets[i].zone, o->zone) == 0)
+			return ec2_image_for(p, res, o->instance_type) != NULL;
 	return false;
 }
 
@@ -127,7 +138,7 @@ static bool has_subnet(const struct ec2_resolved *res, const char *zone)
  */
 static void log_choice(struct ec2_provider *p, const struct jn_launch_request *req,
 	const size_t *idx, size_t n, const struct ec2_resolved *res, size_t n_overrides,
-	size_t no_subnet, bool spot)
+	size_t no_subnet, size_t no_image, bool spot)
 {
 	if (!p->log)
 		return;
@@ -136,7 +147,7 @@ static void log_choice(struct ec2_provider *p, const struct jn_launch_request *r
 		same += (req->offerings[i].capacity_type == JN_CAPACITY_SPOT) == spot;
 	const struct jn_launch_offering *cheapest = NULL;
 	for (size_t i = 0; i < n && !cheapest; i++)
-		if (has_subnet(res, req->offerings[idx[i]].zone))
+		if (sent(p, res, &req->offerings[idx[i]]))
 			cheapest = &req->offerings[idx[i]];
 	jn_log_info(p->log, "chose fleet overrides", JN_LOG_STR("nodeclaim", req->claim_name),
 		JN_LOG_STR("capacity_type", spot ? "spot" : "on-demand"),
@@ -144,6 +155,7 @@ static void log_choice(struct ec2_provider *p, const struct jn_launch_request *r
 		JN_LOG_INT("options", req->n_offerings),
 		JN_LOG_INT("other_capacity_type", req->n_offerings - same),
 		JN_LOG_INT("ice_skipped", same - n), JN_LOG_INT("no_subnet", no_subnet),
+		JN_LOG_INT("no_image", no_image),
 		JN_LOG_INT("overrides", n_overrides),
 		JN_LOG_STR("cheapest_type", cheapest ? cheapest->instance_type : ""),
 		JN_LOG_STR("cheapest_zone", cheapest ? cheapest->zone : ""),
@@ -151,13 +163,14 @@ static void log_choice(struct ec2_provider *p, const struct jn_launch_request *r
 }
 
 /* Rank (0 = cheapest) and price of what EC2 launched among the offerings sent; -1 if none. */
-static long launched_rank(const struct jn_launch_request *req, const size_t *idx, size_t n,
-	const struct ec2_resolved *res, const struct ec2_fleet_instance *fi, double *price)
+static long launched_rank(struct ec2_provider *p, const struct jn_launch_request *req,
+	const size_t *idx, size_t n, const struct ec2_resolved *res,
+	const struct ec2_fleet_instance *fi, double *price)
 {
 	long rank = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct jn_launch_offering *o = &req->offerings[idx[i]];
-		if (!has_subnet(res, o->zone))
+		if (!sent(p, res, o))
 			continue;
 		if (strcmp(o->instance_type, fi->instance_type) == 0 && strcmp(o->zone, fi->zone) == 0
 			&& o->capacity_type == fi->capacity_type) {
@@ -260,13 +273,14 @@ int ec2_create(struct jn_cloud_provider *cp, const struct jn_launch_request *req
 	jn_aws_query_add(&q, "LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName",
 		lt);
 	jn_aws_query_add(&q, "LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version", "$Latest");
-	size_t no_subnet;
-	size_t n_overrides = add_overrides(&q, req, idx, n, &res, &no_subnet);
-	log_choice(p, req, idx, n, &res, n_overrides, no_subnet, spot);
+	size_t no_subnet, no_image;
+	size_t n_overrides = add_overrides(p, &q, req, idx, n, &res, &no_subnet, &no_image);
+	log_choice(p, req, idx, n, &res, n_overrides, no_subnet, no_image, spot);
 	if (n_overrides == 0) {
 		jn_error_set(err, JN_ERR_INSUFFICIENT_CAPACITY,
-			"no offering left to launch: %zu requested, %zu not in the ice cache, none of "
-			"those in a zone with a subnet", req->n_offerings, n);
+			"no offering left to launch: %zu requested, %zu not in the ice cache, %zu of "
+			"those without a subnet in their zone, %zu without an image for their "
+			"architecture", req->n_offerings, n, no_subnet, no_image);
 		goto done;
 	}
 	instance_tags(p, req, &tags);
@@ -315,7 +329,7 @@ int ec2_create(struct jn_cloud_provider *cp, const struct jn_launch_request *req
 	/* moto reports the lifecycle of the fleet item, not on the instance: trust the fleet. */
 	out->capacity_type = fi->capacity_type;
 	double price;
-	long rank = launched_rank(req, idx, n, &res, fi, &price);
+	long rank = launched_rank(p, req, idx, n, &res, fi, &price);
 	if (p->log)
 		jn_log_info(p->log, "launched instance", JN_LOG_STR("nodeclaim", req->claim_name),
 			JN_LOG_STR("id", out->instance_id), JN_LOG_STR("type", out->instance_type),

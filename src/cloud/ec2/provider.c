@@ -58,7 +58,8 @@ static int ec2_is_drifted(struct jn_cloud_provider *cp, const struct jn_drift_qu
 		jn_instance_release(&in);
 		return jn_error_prefix(err, "checking drift of '%s'", q->provider_id);
 	}
-	if (*in.image_id && strcmp(in.image_id, res.image_id) != 0)
+	if (*in.image_id && !jn_str_eq(in.image_id, res.image_id)
+		&& !jn_str_eq(in.image_id, res.image_amd64) && !jn_str_eq(in.image_id, res.image_arm64))
 		*out = JN_DRIFT_AMI;
 	bool subnet_ok = !*in.subnet_id;
 	for (size_t i = 0; !subnet_ok && i < res.n_subnets; i++)
@@ -84,6 +85,7 @@ static void ec2_destroy(struct jn_cloud_provider *cp)
 	free(p->cluster_tag);
 	free(p->region);
 	free(p->alias_image_id);
+	free(p->k8s_version);
 	free(p);
 }
 
@@ -121,6 +123,9 @@ struct jn_cloud_provider *jn_ec2_provider_create(const struct jn_ec2_options *o,
 	p->cluster_tag = jn_xasprintf("%s%s", JN_TAG_CLUSTER_PREFIX, o->cluster_name);
 	p->region = jn_xstrdup(o->region);
 	p->alias_image_id = jn_xstrdup(o->alias_image_id);
+	p->k8s_version = jn_xstrdup(o->kubernetes_version);
+	p->ssm = o->ssm_client;
+	p->iam = o->iam_client;
 	p->describe_page_size = o->describe_page_size > 0 ? o->describe_page_size : 500;
 	p->discover_offerings = o->discover_offerings;
 	p->catalog_ttl_ns = o->catalog_ttl_ns > 0 ? o->catalog_ttl_ns : 300 * JN_NS_PER_SEC;

@@ -22,6 +22,8 @@ void ec2_resolved_release(struct ec2_resolved *r)
 		free(r->security_groups[i]);
 	free(r->security_groups);
 	free(r->image_id);
+	free(r->image_amd64);
+	free(r->image_arm64);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -41,6 +43,8 @@ void ec2_resolved_copy(struct ec2_resolved *dst, const struct ec2_resolved *src)
 	for (size_t i = 0; i < src->n_security_groups; i++)
 		dst->security_groups[i] = jn_xstrdup(src->security_groups[i]);
 	dst->image_id = jn_xstrdup(src->image_id);
+	dst->image_amd64 = jn_xstrdup(src->image_amd64);
+	dst->image_arm64 = jn_xstrdup(src->image_arm64);
 }
 
 #define RESOLVE_TTL_NS (60 * JN_NS_PER_SEC)
@@ -60,6 +64,7 @@ static void mix_terms(uint64_t *h, const struct jn_selector_term *terms, size_t 
 		mix(h, t->name);
 		mix(h, t->owner);
 		mix(h, t->alias);
+		mix(h, t->ssm_parameter);
 		for (size_t k = 0; k < t->tags.len; k++) {
 			mix(h, t->tags.items[k].key);
 			mix(h, t->tags.items[k].value);
@@ -204,13 +209,26 @@ static int resolve_image(struct ec2_provider *p, const struct jn_ec2nodeclass *n
 	for (size_t t = 0; t < nc->n_ami_terms; t++) {
 		const struct jn_selector_term *term = &nc->ami_terms[t];
 		if (term->alias) {
-			if (!p->alias_image_id)
-				return jn_error_set(err, JN_ERR_NODECLASS_NOT_READY,
-					"nodeclass '%s': ami alias '%s' needs ssm, which is not supported",
-					nc->name, term->alias);
-			free(out->image_id);
-			out->image_id = jn_xstrdup(p->alias_image_id);
-			break;
+			/* an alias is the only term (policy validation): it decides alone */
+			if (p->alias_image_id) {
+				free(out->image_id);
+				out->image_id = jn_xstrdup(p->alias_image_id);
+				break;
+			}
+			free(best_date);
+			return ec2_resolve_alias(p, nc, term->alias, out, err);
+		}
+		if (term->ssm_parameter) {
+			char *id = NULL;
+			if (ec2_ssm_get(p, term->ssm_parameter, &id, err) < 0) {
+				free(best_date);
+				return jn_error_prefix(err, "resolving amis of nodeclass '%s'", nc->name);
+			}
+			if (!out->image_id)
+				out->image_id = id;
+			else
+				free(id);
+			continue;
 		}
 		if (term->id && !term->name && !term->owner && term->tags.len == 0) {
 			if (!out->image_id)

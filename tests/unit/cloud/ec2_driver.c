@@ -9,6 +9,8 @@
  * options: --cluster NAME (itest)  --subnet-ids ID,ID  --subnet-tag KEY=VALUE
  *          --sg-name NAME (default)  --ami ID (ami-760aaa0f)  --timeout-ms N  --max-attempts N
  *          --repeat N (launch: run it N times in this process, the last answer printed)
+ *          --ami-alias ALIAS  --ami-ssm PARAMETER (AMI term through SSM, instead of --ami)
+ *          --k8s-version V (1.31)  --role NAME (node class role: an instance profile is made)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +29,8 @@
 extern char **environ;
 
 struct args {
-	const char *cluster, *subnet_ids, *subnet_tag, *sg_name, *ami;
+	const char *cluster, *subnet_ids, *subnet_tag, *sg_name, *ami, *ami_alias, *ami_ssm;
+	const char *k8s_version, *role;
 	long timeout_ms, max_attempts, repeat;
 	int argc;
 	char **argv;
@@ -101,7 +104,13 @@ static void fill_nodeclass(struct jn_ec2nodeclass *nc, const struct args *a)
 	nc->ami_terms = jn_xcalloc(1, sizeof(*nc->ami_terms));
 	nc->n_ami_terms = 1;
 	jn_strmap_init(&nc->ami_terms[0].tags);
-	nc->ami_terms[0].id = jn_xstrdup(a->ami);
+	if (a->ami_alias)
+		nc->ami_terms[0].alias = jn_xstrdup(a->ami_alias);
+	else if (a->ami_ssm)
+		nc->ami_terms[0].ssm_parameter = jn_xstrdup(a->ami_ssm);
+	else
+		nc->ami_terms[0].id = jn_xstrdup(a->ami);
+	nc->role = a->role ? jn_xstrdup(a->role) : NULL;
 	nc->metadata_options = (struct jn_metadata_options){ .http_endpoint_enabled = true,
 		.http_put_response_hop_limit = 2, .http_tokens_required = true };
 }
@@ -187,8 +196,21 @@ static int run(const struct args *a, struct jn_aws_options *opts, struct jn_logg
 	if (!cfg.max_attempts)
 		cfg.max_attempts = opts->max_attempts;
 	struct jn_aws_client *client = jn_aws_client_create(&cfg, t, creds, jn_clock_real(), log);
+	char *ssm_endpoint = jn_aws_options_endpoint(opts, "ssm");
+	struct jn_aws_client_config ssm_cfg = cfg;
+	ssm_cfg.service = "ssm";
+	ssm_cfg.endpoint = ssm_endpoint;
+	struct jn_aws_client *ssm = jn_aws_client_create(&ssm_cfg, t, creds, jn_clock_real(), log);
+	/* IAM is global: signed for us-east-1 whatever the region */
+	char *iam_endpoint = jn_aws_options_endpoint(opts, "iam");
+	struct jn_aws_client_config iam_cfg = cfg;
+	iam_cfg.service = "iam";
+	iam_cfg.region = "us-east-1";
+	iam_cfg.endpoint = iam_endpoint;
+	struct jn_aws_client *iam = jn_aws_client_create(&iam_cfg, t, creds, jn_clock_real(), log);
 	struct jn_ec2_options eo = { .cluster_name = a->cluster, .region = cfg.region,
-		.discover_offerings = strcmp(cmd, "catalog") == 0 };
+		.discover_offerings = strcmp(cmd, "catalog") == 0, .kubernetes_version = a->k8s_version,
+		.ssm_client = ssm, .iam_client = iam };
 	struct jn_error err;
 	struct jn_cloud_provider *cp = jn_ec2_provider_create(&eo, client, jn_clock_real(), log, &err);
 	int rc = 1;
@@ -269,6 +291,10 @@ static int run(const struct args *a, struct jn_aws_options *opts, struct jn_logg
 done:
 	jn_cloud_destroy(cp);
 	jn_aws_client_destroy(client);
+	jn_aws_client_destroy(ssm);
+	jn_aws_client_destroy(iam);
+	free(ssm_endpoint);
+	free(iam_endpoint);
 	jn_aws_credentials_provider_destroy(creds);
 	jn_aws_transport_destroy(t);
 	free(endpoint);
@@ -278,6 +304,7 @@ done:
 int main(int argc, char **argv)
 {
 	struct args a = { .cluster = "itest", .sg_name = "default", .ami = "ami-760aaa0f",
+		.k8s_version = "1.31",
 		.timeout_ms = 5000 };
 	int i = 1;
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
@@ -290,6 +317,10 @@ int main(int argc, char **argv)
 		else if (strcmp(k, "timeout-ms") == 0) a.timeout_ms = atol(v);
 		else if (strcmp(k, "max-attempts") == 0) a.max_attempts = atol(v);
 		else if (strcmp(k, "repeat") == 0) a.repeat = atol(v);
+		else if (strcmp(k, "ami-alias") == 0) a.ami_alias = v;
+		else if (strcmp(k, "ami-ssm") == 0) a.ami_ssm = v;
+		else if (strcmp(k, "k8s-version") == 0) a.k8s_version = v;
+		else if (strcmp(k, "role") == 0) a.role = v;
 		else return usage();
 	}
 	if (i >= argc)

@@ -274,7 +274,7 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	/* Why: what was left out and the cheapest sent; then what EC2 picked, at which rank. */
 	CHECK_STR_CONTAINS(rig_log(&r), "INFO chose fleet overrides nodeclaim=default-x7k2p "
 		"capacity_type=spot strategy=price-capacity-optimized options=5 other_capacity_type=1 "
-		"ice_skipped=0 no_subnet=1 overrides=3 cheapest_type=c5.large cheapest_zone=us-east-1a "
+		"ice_skipped=0 no_subnet=1 no_image=0 overrides=3 cheapest_type=c5.large cheapest_zone=us-east-1a "
 		"cheapest_price=0.031\n");
 	CHECK_STR_CONTAINS(rig_log(&r), "INFO launched instance nodeclaim=default-x7k2p "
 		"id=i-0fedcba9876543210 type=m5.large zone=us-east-1b capacity_type=spot price=0.035 "
@@ -303,7 +303,7 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	CHECK(strstr(r.t.requests[8].body, "c5.large") == NULL);
 	CHECK_STR_CONTAINS(rig_log(&r), "INFO chose fleet overrides nodeclaim=default-second "
 		"capacity_type=spot strategy=price-capacity-optimized options=5 other_capacity_type=1 "
-		"ice_skipped=2 no_subnet=1 overrides=1 cheapest_type=m5.large");
+		"ice_skipped=2 no_subnet=1 no_image=0 overrides=1 cheapest_type=m5.large");
 	/* Three minutes later the marks are gone. */
 	jn_fake_clock_advance(&r.clock, 181 * JN_NS_PER_SEC);
 	cat = jn_cloud_instance_types(r.cp, NULL, &err);
@@ -450,6 +450,111 @@ static void ami_drift(void)
 	rig_release(&r);
 }
 
+static void alias_paths(void)
+{
+	char *path = NULL;
+	struct jn_error err;
+	CHECK_INT_EQ(ec2_alias_ssm_path("al2023@latest", "1.31", "x86_64", &path, &err), 0);
+	CHECK_STR_EQ(path, "/aws/service/eks/optimized-ami/1.31/amazon-linux-2023/x86_64/standard/"
+		"recommended/image_id");
+	free(path);
+	CHECK_INT_EQ(ec2_alias_ssm_path("al2023@v20240807", "1.30", "arm64", &path, &err), 0);
+	CHECK_STR_EQ(path, "/aws/service/eks/optimized-ami/1.30/amazon-linux-2023/arm64/standard/"
+		"amazon-eks-node-al2023-arm64-standard-1.30-v20240807/image_id");
+	free(path);
+	CHECK_INT_EQ(ec2_alias_ssm_path("bottlerocket@latest", "1.31", "arm64", &path, &err), 0);
+	CHECK_STR_EQ(path, "/aws/service/bottlerocket/aws-k8s-1.31/arm64/latest/image_id");
+	free(path);
+	CHECK_INT_EQ(ec2_alias_ssm_path("bottlerocket@v1.20.1", "1.31", "x86_64", &path, &err), 0);
+	CHECK_STR_EQ(path, "/aws/service/bottlerocket/aws-k8s-1.31/x86_64/1.20.1/image_id");
+	free(path);
+	CHECK_INT_EQ(ec2_alias_ssm_path("windows2022@latest", "1.31", "x86_64", &path, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NODECLASS_NOT_READY);
+	CHECK_STR_EQ(err.msg, "ami alias 'windows2022@latest': family 'windows2022' is not "
+		"supported (al2023, bottlerocket)");
+	CHECK_INT_EQ(ec2_alias_ssm_path("al2023@latest", NULL, "x86_64", &path, &err), -1);
+	CHECK_STR_EQ(err.msg, "ami alias 'al2023@latest' needs the cluster's kubernetes version, "
+		"which is not set");
+	CHECK_INT_EQ(ec2_alias_ssm_path("al2023", "1.31", "x86_64", &path, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_INVALID);
+	CHECK(path == NULL);
+}
+
+/* An alias through SSM: an image per architecture, each type launched with its own. */
+static void alias_resolved_through_ssm(void)
+{
+	struct rig r;
+	rig_init(&r);
+	jn_cloud_destroy(r.cp);
+	struct jn_aws_client_config cfg = { .service = "ssm", .region = "us-east-1",
+		.endpoint = "http://127.0.0.1:5000", .max_attempts = 1 };
+	struct jn_aws_client *ssm = jn_aws_client_create(&cfg, &r.t.base, r.creds, &r.clock.base,
+		NULL);
+	struct jn_ec2_options o = { .cluster_name = "demo", .region = "us-east-1",
+		.kubernetes_version = "1.31", .ssm_client = ssm };
+	r.cp = jn_ec2_provider_create(&o, r.client, &r.clock.base, r.log, NULL);
+	struct ec2_provider *p = ec2_from_provider(r.cp);
+	free(r.nc.ami_terms[0].id);
+	r.nc.ami_terms[0].id = NULL;
+	r.nc.ami_terms[0].alias = jn_xstrdup("al2023@latest");
+	char *missing = fake_fixture("ssm/parameter_not_found.json");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 200, "{\"Parameter\": {\"Name\": \"x\", \"Value\": \"ami-amd\"}}");
+	fake_transport_push(&r.t, 400, missing);
+	struct ec2_resolved res;
+	struct jn_error err;
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), 0);
+	CHECK_STR_EQ(r.t.requests[2].body, "{\"Name\":\"/aws/service/eks/optimized-ami/1.31/"
+		"amazon-linux-2023/x86_64/standard/recommended/image_id\"}");
+	CHECK_STR_EQ(fake_request_header(&r.t, 3, "X-Amz-Target"), "AmazonSSM.GetParameter");
+	CHECK_STR_CONTAINS(fake_request_header(&r.t, 3, "Authorization"), "/us-east-1/ssm/aws4_request");
+	CHECK_STR_CONTAINS(r.t.requests[3].body, "/arm64/standard/recommended/image_id");
+	CHECK_STR_EQ(res.image_id, "ami-amd");
+	CHECK_STR_EQ(res.image_amd64, "ami-amd");
+	CHECK(res.image_arm64 == NULL);
+	CHECK_STR_EQ(ec2_image_for(p, &res, "m5.large"), "ami-amd");
+	CHECK(ec2_image_for(p, &res, "m6g.large") == NULL);
+	ec2_resolved_release(&res);
+	CHECK_STR_CONTAINS(rig_log(&r), "INFO resolved ami alias nodeclass=default alias=al2023@latest "
+		"amd64=ami-amd arm64=\"\"");
+
+	/* Neither architecture has the parameter: the node class is not ready, saying which. */
+	free(r.nc.ami_terms[0].alias);
+	r.nc.ami_terms[0].alias = jn_xstrdup("bottlerocket@latest");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 400, missing);
+	fake_transport_push(&r.t, 400, missing);
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NODECLASS_NOT_READY);
+	CHECK_STR_EQ(err.msg, "nodeclass 'default': resolving ami alias 'bottlerocket@latest': "
+		"reading ssm parameter '/aws/service/bottlerocket/aws-k8s-1.31/x86_64/latest/image_id': "
+		"calling GetParameter: 'ParameterNotFound' (http 400): Parameter /aws/service/eks/"
+		"optimized-ami/1.31/amazon-linux-2023/x86_64/standard/recommended/image_id not found.");
+	CHECK_STR_CONTAINS(r.t.requests[6].body, "aws-k8s-1.31/x86_64/latest/image_id");
+	CHECK_STR_CONTAINS(r.t.requests[7].body, "aws-k8s-1.31/arm64/latest/image_id");
+
+	/* An ssmParameter term reads its parameter as the image id. */
+	free(r.nc.ami_terms[0].alias);
+	r.nc.ami_terms[0].alias = NULL;
+	r.nc.ami_terms[0].ssm_parameter = jn_xstrdup("/my/ami");
+	char *ok = fake_fixture("ssm/get_parameter.json");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 200, ok);
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), 0);
+	CHECK_STR_EQ(res.image_id, "ami-0ed094fb1304fd857");
+	CHECK(res.image_amd64 == NULL && res.image_arm64 == NULL);
+	CHECK_STR_EQ(ec2_image_for(p, &res, "m6g.large"), "ami-0ed094fb1304fd857");
+	CHECK_STR_EQ(r.t.requests[10].body, "{\"Name\":\"/my/ami\"}");
+	ec2_resolved_release(&res);
+	free(ok);
+	free(missing);
+	rig_release(&r);
+	jn_aws_client_destroy(ssm);
+}
+
 int main(void)
 {
 	JN_RUN(codec_create_fleet);
@@ -459,5 +564,7 @@ int main(void)
 	JN_RUN(list_pages_get_and_delete);
 	JN_RUN(auth_failure_and_unready_nodeclass);
 	JN_RUN(ami_drift);
+	JN_RUN(alias_paths);
+	JN_RUN(alias_resolved_through_ssm);
 	return jn_tap_done();
 }
