@@ -101,6 +101,17 @@ struct pk_class {
 	double memo_n;
 };
 
+/*
+ * A shape: the pods of one class with one request vector, in packing order (fill.c). Only
+ * classes that no topology group owns or counts and that use no host port have shapes: such
+ * a pod may join any claim whose offering its class accepts and whose room holds it.
+ */
+struct pk_shape {
+	uint32_t cls;
+	uint32_t begin, end;                /* its pods in solve.shape_pods */
+	uint32_t head;                      /* first of them not handled yet (lazily advanced) */
+};
+
 /* A place a new node can come from: pool x variant x offering. */
 struct pk_site {
 	uint32_t pool;                      /* index into solve.pools (weight order) */
@@ -191,6 +202,14 @@ struct pk_solve {
 	int64_t min_req[PK_DIMS];           /* the smallest request of any pod, per dimension */
 	int64_t rem_generic[PK_DIMS];       /* remaining demand of classes with no placement limits */
 	uint32_t rem_generic_pods;
+	/* complementary filling of new claims (fill.c) */
+	struct pk_shape *shapes;
+	uint32_t n_shapes;
+	uint32_t *shape_pods;               /* pods grouped by shape, each group in packing order */
+	uint32_t *pod_pos;                  /* [n_pods] position in the packing order */
+	uint32_t fill_pos;                  /* pods at positions below it are handled */
+	bool fill_on;                       /* new claims are filled while the first pass runs */
+	double fill_price[2];               /* $/h per milli-cpu and per byte (a pod's worth) */
 	size_t site_words;                  /* uint64 words per site bitset */
 	size_t node_words;
 };
@@ -254,6 +273,30 @@ void pk_view_merge(struct pk_view *v, const struct jn_strmap *const *maps, size_
 
 /* shrink.c */
 int pk_shrink(struct pk_solve *s);
+
+/* solver.c */
+/** Whether used + req stays within cap in each of n dimensions. */
+bool pk_fits(const int64_t *used, const int64_t *req, const int64_t *cap, uint32_t n);
+/** The first bin at or after from that may hold req in a zone of zmask, or PK_NONE. */
+uint32_t pk_first_fit(const struct pk_solve *s, uint32_t from, const int64_t *req,
+	uint32_t zmask);
+/** Puts pod into bin bi at relaxation level: resources, groups, ports, demand, the tree. */
+void pk_place(struct pk_solve *s, uint32_t pod, uint32_t bi, uint32_t level);
+
+/* fill.c */
+/** Whether a pod of class c may join any claim its class accepts (no groups, no ports). */
+bool pk_fill_eligible(const struct pk_class *c);
+/** Groups the pods of eligible classes into shapes, given the packing order. */
+void pk_fill_build(struct pk_solve *s, const uint32_t *order, uint32_t n);
+void pk_fill_release(struct pk_solve *s);
+/**
+ * Fills claim bi, just opened, with pending pods of priority `priority` that complement its
+ * room best (largest dot product of demand and room, both relative to capacity) until none
+ * fits. Pods a pool's existing node might take are left to the first-fit pass.
+ */
+void pk_fill_claim(struct pk_solve *s, uint32_t bi, int32_t priority);
+/** What a claim of site si opened for pod would hold once filled: its pods' worth in $/h. */
+double pk_fill_value(struct pk_solve *s, uint32_t pod, uint32_t si);
 
 /* result.c */
 int pk_result_build(struct pk_solve *s, struct jn_pack_result *out);

@@ -48,7 +48,7 @@
 #include "jitnode/log.h"
 #include "pack_internal.h"
 
-static bool fits(const int64_t *used, const int64_t *req, const int64_t *cap, uint32_t n)
+bool pk_fits(const int64_t *used, const int64_t *req, const int64_t *cap, uint32_t n)
 {
 	for (uint32_t d = 0; d < n; d++)
 		if (used[d] + req[d] > cap[d])
@@ -142,7 +142,7 @@ static uint32_t tree_find(const struct pk_solve *s, uint32_t node, uint32_t lo, 
 }
 
 /* The first bin at or after from that may hold req in a zone of zmask, or PK_NONE. */
-static uint32_t first_fit(const struct pk_solve *s, uint32_t from, const int64_t *req,
+uint32_t pk_first_fit(const struct pk_solve *s, uint32_t from, const int64_t *req,
 	uint32_t zmask)
 {
 	if (from >= s->n_bins)
@@ -233,7 +233,7 @@ static void demand_done(struct pk_solve *s, uint32_t pod)
 		s->rem_generic_pods--;
 }
 
-static void place(struct pk_solve *s, uint32_t pod, uint32_t bi, uint32_t level)
+void pk_place(struct pk_solve *s, uint32_t pod, uint32_t bi, uint32_t level)
 {
 	struct pk_bin *b = &s->bins[bi];
 	uint32_t ci = s->pod_class[pod];
@@ -298,7 +298,7 @@ static bool try_open_bins(struct pk_solve *s, uint32_t pod, uint32_t level, uint
 		bool permanent;
 		placed = bin_takes(s, pod, level, bi, zmask, &permanent, why);
 		if (placed)
-			place(s, pod, bi, level);
+			pk_place(s, pod, bi, level);
 		g->open_bins[w++] = bi;
 	}
 	for (; r < g->n_open_bins; r++)
@@ -324,7 +324,7 @@ static bool bin_takes(struct pk_solve *s, uint32_t pod, uint32_t level, uint32_t
 		ok = (sites[b->site / 64] >> (b->site % 64)) & 1;
 	} else
 		ok = pk_class_node_ok(s, ci, rank, b->node);
-	if (ok && !fits(b->used, req, b->cap, s->n_dims)) {
+	if (ok && !pk_fits(b->used, req, b->cap, s->n_dims)) {
 		ok = false;
 		*permanent = false;
 	}
@@ -346,15 +346,15 @@ static bool try_bins(struct pk_solve *s, uint32_t pod, uint32_t level, const cha
 		return false;
 	if (c->limit_k != PK_NONE && pk_group_active(c, c->limit_k, level))
 		return try_open_bins(s, pod, level, zmask, why);
-	for (uint32_t bi = first_fit(s, level == 0 ? c->cursor : 0, req, zmask); bi != PK_NONE;
-			bi = first_fit(s, bi + 1, req, zmask)) {
+	for (uint32_t bi = pk_first_fit(s, level == 0 ? c->cursor : 0, req, zmask); bi != PK_NONE;
+			bi = pk_first_fit(s, bi + 1, req, zmask)) {
 		bool permanent;
 		if (!bin_takes(s, pod, level, bi, zmask, &permanent, why)) {
 			if (permanent && level == 0 && bi == c->cursor)
 				c->cursor++;
 			continue;
 		}
-		place(s, pod, bi, level);
+		pk_place(s, pod, bi, level);
 		return true;
 	}
 	return false;
@@ -393,6 +393,39 @@ static bool within_limits(const struct pk_pool *p, const struct pk_site *site, u
 	return true;
 }
 
+/*
+ * A claim that complementary filling will fill (fill.c): among the cheapest types of the
+ * chosen offering's pool, the one whose filled node costs least per dollar of pods it holds.
+ */
+#define FILL_CANDIDATES 32
+
+static uint32_t fill_choice(struct pk_solve *s, uint32_t pod, uint32_t level, uint32_t zmask,
+	uint32_t chosen)
+{
+	uint32_t ci = s->pod_class[pod], n, dim, last_type = PK_NONE, seen = 0;
+	const uint32_t *list = pk_class_site_list(s, ci, pk_level_node_rank(&s->classes[ci], level),
+		&n);
+	const int64_t *req = &s->pod_req[(size_t)pod * s->n_dims];
+	int64_t zero[PK_DIMS] = { 0 };
+	uint32_t pool = s->sites[chosen].pool, best = chosen;
+	double best_score = s->sites[chosen].price / pk_fill_value(s, pod, chosen);
+	for (uint32_t i = 0; i < n && seen < FILL_CANDIDATES; i++) {
+		const struct pk_site *site = &s->sites[list[i]];
+		if (site->pool != pool || site->type == last_type || !(zmask & (1u << site->zone)) ||
+				!pk_fits(zero, req, site->cap, s->n_dims) ||
+				!within_limits(&s->pools[pool], site, s->n_dims, &dim))
+			continue;
+		last_type = site->type;
+		seen++;
+		double score = site->price / pk_fill_value(s, pod, list[i]);
+		if (score < best_score) {
+			best_score = score;
+			best = list[i];
+		}
+	}
+	return best;
+}
+
 static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char **why,
 	char **limit_why)
 {
@@ -420,7 +453,7 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 	 */
 	if (c->memo_site != PK_NONE && c->memo_level == level && c->memo_zmask == zmask &&
 			N <= c->memo_n && N >= c->memo_n * 0.9 &&
-			fits(zero, req, s->sites[c->memo_site].cap, s->n_dims) &&
+			pk_fits(zero, req, s->sites[c->memo_site].cap, s->n_dims) &&
 			within_limits(&s->pools[s->sites[c->memo_site].pool], &s->sites[c->memo_site],
 				s->n_dims, &dim)) {
 		best = c->memo_site;
@@ -435,7 +468,7 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 			pool_done = false;
 		}
 		if (pool_done || !(zmask & (1u << site->zone)) ||
-				!fits(zero, req, site->cap, s->n_dims))
+				!pk_fits(zero, req, site->cap, s->n_dims))
 			continue;
 		if (site->price / N >= best_score) {
 			pool_done = true;   /* sorted by price: nothing later in this pool can win */
@@ -474,6 +507,10 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 		c->memo_zmask = zmask;
 		c->memo_n = N;
 	}
+	/* complementary filling for claims of pods it may move freely or one per node (fill.c) */
+	bool fill = s->fill_on && level == 0 && (c->host_limited || pk_fill_eligible(c));
+	if (fill)
+		best = fill_choice(s, pod, level, zmask, best);
 	uint32_t bi = bin_new(s);
 	struct pk_bin *b = &s->bins[bi];
 	const struct pk_site *site = &s->sites[best];
@@ -485,7 +522,9 @@ static bool try_new(struct pk_solve *s, uint32_t pod, uint32_t level, const char
 	for (uint32_t d = 0; d < s->n_dims; d++)
 		p->used[d] += site->type_cap[d];
 	p->nodes_used++;
-	place(s, pod, bi, level);
+	pk_place(s, pod, bi, level);
+	if (fill)
+		pk_fill_claim(s, bi, s->in->pods[pod].priority);
 	return true;
 }
 
@@ -619,8 +658,14 @@ int jn_pack_solve(const struct jn_pack_input *in, struct jn_pack_result *out,
 		order[i] = i;
 	struct order_ctx ctx = { in->pods, s.pod_req, s.n_dims };
 	sort_order(order, n, &ctx);
-	for (uint32_t i = 0; i < n; i++)
-		pack_pod(&s, order[i]);
+	pk_fill_build(&s, order, n);
+	s.fill_on = true;
+	for (uint32_t i = 0; i < n; i++) {
+		s.fill_pos = i + 1;
+		if (s.pod_bin[order[i]] == PK_NONE)
+			pack_pod(&s, order[i]);
+	}
+	s.fill_on = false;
 	/* pods that waited on others (affinity to pods placed later) get more passes */
 	for (int pass = 0; pass < 3; pass++) {
 		uint32_t placed = 0;
@@ -646,6 +691,7 @@ int jn_pack_solve(const struct jn_pack_input *in, struct jn_pack_result *out,
 			break;
 	}
 	free(order);
+	pk_fill_release(&s);
 	pk_shrink(&s);
 	rc = pk_result_build(&s, out);
 	jn_log_info(in->log, "computed packing", JN_LOG_INT("nodes", out->n_claims),
