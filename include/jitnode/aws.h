@@ -190,8 +190,9 @@ char *jn_xml_strdup(const struct jn_xml_node *node, const char *path);
  *   InsufficientInstanceCapacity and the unfulfillable codes  -> JN_ERR_INSUFFICIENT_CAPACITY
  *   AuthFailure, UnauthorizedOperation, *AccessDenied*, InvalidClientTokenId, SignatureDoesNotMatch,
  *   ExpiredToken*, InvalidIdentityToken                        -> JN_ERR_UNAUTHORIZED
- *   *.NotFound, *.NotFoundException, *NotFound                 -> JN_ERR_NOT_FOUND
- *   *AlreadyExists*, IdempotentParameterMismatch               -> JN_ERR_CONFLICT
+ *   *.NotFound, *.NotFoundException, *NotFound, NoSuchEntity   -> JN_ERR_NOT_FOUND
+ *   *AlreadyExists* (IAM's EntityAlreadyExists too), IdempotentParameterMismatch
+ *                                                              -> JN_ERR_CONFLICT
  *   Invalid*, MissingParameter, *.Malformed, DryRunOperation   -> JN_ERR_INVALID
  *   anything else: 5xx -> JN_ERR_UNAVAILABLE, 4xx -> JN_ERR_INVALID
  */

@@ -19,6 +19,14 @@
  *      found for either architecture, no SSM client or no version: JN_ERR_NODECLASS_NOT_READY
  *      naming the alias and the parameter; SSM throttled or down: that kind. Nothing
  *      resolved: JN_ERR_NODECLASS_NOT_READY.
+ *      The instance profile: the class's instanceProfile, or for its role the profile
+ *      "<cluster>_<first 16 hex of sha256("<region>/<nodeclass>")>" (path
+ *      /karpenter/<region>/<cluster>/<nodeclass>/, tagged with the cluster, node class and
+ *      region), created with IAM CreateInstanceProfile when GetInstanceProfile does not find
+ *      it, its role replaced (RemoveRoleFromInstanceProfile) when another, and the role added
+ *      (AddRoleToInstanceProfile, the role's path dropped). The name depends on nothing else,
+ *      so a restart finds the profile again. A role IAM does not know, or no iam_client:
+ *      JN_ERR_NODECLASS_NOT_READY.
  *   3. Finds or creates the launch template "jitnode/<cluster>/<hash>", the hash covering node
  *      class, AMI, security groups, user data, block devices, metadata options and profile.
  *   4. CreateFleet Type=instant, capacity 1: one override per (offering, subnet in its zone),

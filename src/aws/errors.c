@@ -54,7 +54,8 @@ enum jn_error_kind jn_aws_error_kind(const char *code, long http_status)
 		return JN_ERR_INSUFFICIENT_CAPACITY;
 	if (in_list(code, auth_codes, JN_ARRAY_LEN(auth_codes)) || strstr(code, "AccessDenied"))
 		return JN_ERR_UNAUTHORIZED;
-	if (ends_with(code, "NotFound") || ends_with(code, "NotFoundException"))
+	if (ends_with(code, "NotFound") || ends_with(code, "NotFoundException") ||
+		strcmp(code, "NoSuchEntity") == 0)
 		return JN_ERR_NOT_FOUND;
 	if (strstr(code, "AlreadyExists") || strcmp(code, "IdempotentParameterMismatch") == 0)
 		return JN_ERR_CONFLICT;

@@ -289,3 +289,70 @@ def ssm_get(url, name):
                          "aws4_request, SignedHeaders=host, Signature=0"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         return resp.read().decode()
+
+
+def iam_call(url, action, params=()):
+    """One IAM Query call (Version 2010-05-08), signed for iam in us-east-1, parsed."""
+    import urllib.parse
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    body = urllib.parse.urlencode([("Action", action), ("Version", "2010-05-08")] + list(params))
+    req = AWSRequest(method="POST", url=url + "/", data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials("AKIDJITNODETEST", "jitnode-test-secret"), "iam",
+              "us-east-1").add_auth(req)
+    resp = requests.post(url + "/", data=body, headers=dict(req.headers.items()), timeout=30)
+    return resp.status_code, root(resp)
+
+
+def profiles_of(url):
+    _, r = iam_call(url, "ListInstanceProfiles")
+    return {p.findtext("InstanceProfileName"): (p.findtext("Path"),
+            [m.findtext("RoleName") for m in p.findall("Roles/member")])
+            for p in r.findall("ListInstanceProfilesResult/InstanceProfiles/member")}
+
+
+def test_role_becomes_an_instance_profile_found_again_by_its_name(ec2, tmp_path):
+    env = key_env(ec2.moto_url, tmp_path)
+    zones = ["us-east-1a"]
+    sub = subnet_args(ec2.moto_url, zones)
+    for role in ("KarpenterNodeRole-itest", "OtherNodeRole"):
+        status, _ = iam_call(ec2.moto_url, "CreateRole", [
+            ("RoleName", role), ("Path", "/nodes/"),
+            ("AssumeRolePolicyDocument", '{"Version":"2012-10-17","Statement":[]}')])
+        assert status == 200
+    out = run(env, *sub, "--role", "nodes/KarpenterNodeRole-itest", "launch", "default-role",
+              "default", offerings(zones, 1))
+    assert out["ok"], out
+    assert "created instance profile nodeclass=default instance_profile=itest_" in out["_stderr"]
+    profiles = profiles_of(ec2.moto_url)
+    assert len(profiles) == 1, profiles
+    name, (path, roles) = next(iter(profiles.items()))
+    assert path == "/karpenter/us-east-1/itest/default/"
+    assert roles == ["KarpenterNodeRole-itest"]   # the role's path is not part of its name
+    # The launch template carries the profile.
+    lts = root(ec2_call(ec2.moto_url, "DescribeLaunchTemplateVersions", [
+        ("LaunchTemplateName", out["_stderr"].split("created launch template name=")[1].split()[0]),
+        ("Versions.1", "$Latest")]))
+    assert lts.findtext("launchTemplateVersionSet/item/launchTemplateData/iamInstanceProfile/"
+                        "name") == name
+    # A new process (a restart) finds the same profile by its name: nothing more is created.
+    again = run(env, *sub, "--role", "nodes/KarpenterNodeRole-itest", "launch", "default-role2",
+                "default", offerings(zones, 1))
+    assert again["ok"], again
+    assert "found instance profile nodeclass=default instance_profile=" + name in again["_stderr"]
+    assert profiles_of(ec2.moto_url) == profiles
+    # The class's role changes: the profile keeps its name and holds the new role only.
+    other = run(env, *sub, "--role", "OtherNodeRole", "launch", "default-role3", "default",
+                offerings(zones, 1))
+    assert other["ok"], other
+    assert "replaced_role=KarpenterNodeRole-itest" in other["_stderr"]
+    assert profiles_of(ec2.moto_url) == {name: (path, ["OtherNodeRole"])}
+    # A role IAM does not know: a typed error, no instance.
+    bad = run(env, *sub, "--role", "NoSuchRole", "launch", "default-role4", "default",
+              offerings(zones, 1))
+    assert not bad["ok"] and bad["kind"] == "nodeclass-not-ready", bad
+    assert "instance profile '%s' for role 'NoSuchRole'" % name in bad["error"]
+    assert claim_instances(ec2.moto_url, "default-role4") == []

@@ -45,6 +45,7 @@ struct ec2_provider {
 	uint64_t refresh_attempts;
 	uint64_t refreshes;                 /* attempts that were swapped in */
 	struct jn_strmap templates;         /* launch template names known to exist */
+	struct jn_strmap profiles;          /* instance profile name -> role known attached */
 	struct ec2_resolve_cache *resolved; /* per node class, for RESOLVE_TTL (resolve.c) */
 	size_t n_resolved;
 	size_t cap_resolved;
@@ -165,6 +166,7 @@ struct ec2_resolved {
 	 * cannot launch). Both NULL otherwise: image_id serves every type. */
 	char *image_amd64;
 	char *image_arm64;
+	char *instance_profile;             /* the class's, or the one made for its role; NULL */
 };
 
 void ec2_resolved_release(struct ec2_resolved *r);
@@ -205,6 +207,20 @@ int ec2_resolve_alias(struct ec2_provider *p, const struct jn_ec2nodeclass *nc,
 /** The image a type launches with: its architecture's, or image_id; NULL when none fits. */
 const char *ec2_image_for(struct ec2_provider *p, const struct ec2_resolved *res,
 	const char *instance_type);
+
+/* ---- instance profiles for roles (instance_profile.c) ---- */
+
+#define IAM_API_VERSION "2010-05-08"
+
+/** The profile name for a class's role: "<cluster>_<16 hex of sha256(region/nodeclass)>". */
+char *ec2_instance_profile_name(const char *cluster, const char *region, const char *nodeclass);
+/**
+ * The class's instance profile into *name (owned): its instanceProfile as is, or for its role
+ * the profile of ec2_instance_profile_name, created (path /karpenter/<region>/<cluster>/
+ * <nodeclass>/, tagged) when missing, holding exactly that role. Remembered per (name, role).
+ */
+int ec2_ensure_instance_profile(struct ec2_provider *p, const struct jn_ec2nodeclass *nc,
+	char **name, struct jn_error *err);
 
 /* ---- launch templates (launch_template.c) ---- */
 

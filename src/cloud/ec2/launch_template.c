@@ -43,8 +43,7 @@ static uint64_t config_hash(const struct jn_ec2nodeclass *nc, const struct ec2_r
 	for (size_t i = 0; i < res->n_security_groups; i++)
 		fnv(&h, res->security_groups[i]);
 	fnv(&h, nc->user_data);
-	fnv(&h, nc->instance_profile);
-	fnv(&h, nc->role);
+	fnv(&h, res->instance_profile);
 	const struct jn_metadata_options *m = &nc->metadata_options;
 	fnv_int(&h, m->http_endpoint_enabled);
 	fnv_int(&h, m->http_protocol_ipv6_enabled);
@@ -129,7 +128,7 @@ static int create_template(struct ec2_provider *p, const struct jn_ec2nodeclass 
 	for (size_t i = 0; i < res->n_security_groups; i++)
 		jn_aws_query_addf(&q, res->security_groups[i], "LaunchTemplateData.SecurityGroupId.%zu",
 			i + 1);
-	jn_aws_query_add(&q, "LaunchTemplateData.IamInstanceProfile.Name", nc->instance_profile);
+	jn_aws_query_add(&q, "LaunchTemplateData.IamInstanceProfile.Name", res->instance_profile);
 	const struct jn_metadata_options *m = &nc->metadata_options;
 	jn_aws_query_add(&q, "LaunchTemplateData.MetadataOptions.HttpEndpoint",
 		m->http_endpoint_enabled ? "enabled" : "disabled");

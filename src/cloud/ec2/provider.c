@@ -79,6 +79,7 @@ static void ec2_destroy(struct jn_cloud_provider *cp)
 	jn_catalog_unref(p->discovered);
 	jn_ice_cache_destroy(p->ice);
 	jn_strmap_release(&p->templates);
+	jn_strmap_release(&p->profiles);
 	ec2_resolve_cache_release(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p->cluster);
@@ -132,6 +133,7 @@ struct jn_cloud_provider *jn_ec2_provider_create(const struct jn_ec2_options *o,
 	p->ice = jn_ice_cache_create(clock, o->ice_ttl_ns);
 	p->builtin = builtin;
 	jn_strmap_init(&p->templates);
+	jn_strmap_init(&p->profiles);
 	pthread_mutex_init(&p->lock, NULL);
 	p->refresh_period_ns = o->refresh_period_ns;
 	if (p->discover_offerings && p->refresh_period_ns > 0 && ec2_refresher_start(p, err) < 0) {

@@ -24,6 +24,7 @@ void ec2_resolved_release(struct ec2_resolved *r)
 	free(r->image_id);
 	free(r->image_amd64);
 	free(r->image_arm64);
+	free(r->instance_profile);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -45,6 +46,7 @@ void ec2_resolved_copy(struct ec2_resolved *dst, const struct ec2_resolved *src)
 	dst->image_id = jn_xstrdup(src->image_id);
 	dst->image_amd64 = jn_xstrdup(src->image_amd64);
 	dst->image_arm64 = jn_xstrdup(src->image_arm64);
+	dst->instance_profile = jn_xstrdup(src->instance_profile);
 }
 
 #define RESOLVE_TTL_NS (60 * JN_NS_PER_SEC)
@@ -80,6 +82,8 @@ static uint64_t terms_hash(const struct jn_ec2nodeclass *nc)
 	mix_terms(&h, nc->subnet_terms, nc->n_subnet_terms);
 	mix_terms(&h, nc->security_group_terms, nc->n_security_group_terms);
 	mix_terms(&h, nc->ami_terms, nc->n_ami_terms);
+	mix(&h, nc->role);
+	mix(&h, nc->instance_profile);
 	return h;
 }
 
@@ -305,6 +309,8 @@ int ec2_resolve(struct ec2_provider *p, const struct jn_ec2nodeclass *nc, struct
 			nc->name);
 		goto fail;
 	}
+	if (ec2_ensure_instance_profile(p, nc, &out->instance_profile, err) < 0)
+		goto fail;
 	pthread_mutex_lock(&p->lock);
 	e = cache_entry(p, nc->name);
 	if (!e) {

@@ -555,6 +555,112 @@ static void alias_resolved_through_ssm(void)
 	jn_aws_client_destroy(ssm);
 }
 
+/* A role becomes an instance profile with a deterministic name, created once, role swapped. */
+static void role_becomes_instance_profile(void)
+{
+	struct rig r;
+	rig_init(&r);
+	jn_cloud_destroy(r.cp);
+	struct jn_aws_client_config cfg = { .service = "iam", .region = "us-east-1",
+		.endpoint = "http://127.0.0.1:5000", .max_attempts = 1 };
+	struct jn_aws_client *iam = jn_aws_client_create(&cfg, &r.t.base, r.creds, &r.clock.base,
+		NULL);
+	struct jn_ec2_options o = { .cluster_name = "demo", .region = "us-east-1",
+		.iam_client = iam };
+	r.cp = jn_ec2_provider_create(&o, r.client, &r.clock.base, r.log, NULL);
+	struct ec2_provider *p = ec2_from_provider(r.cp);
+	r.nc.role = jn_xstrdup("nodes/KarpenterNodeRole-itest");
+	char *name = ec2_instance_profile_name("demo", "us-east-1", "default");
+	CHECK_STR_EQ(name, "demo_e17225dea66a4bd9");
+	char *missing = fake_fixture("iam/no_such_entity.xml");
+	char *created = fake_fixture("iam/create_instance_profile.xml");
+	char *held = fake_fixture("iam/get_instance_profile.xml");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 404, missing);
+	fake_transport_push(&r.t, 200, created);
+	fake_transport_push(&r.t, 200, "<AddRoleToInstanceProfileResponse/>");
+	struct ec2_resolved res;
+	struct jn_error err;
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), 0);
+	CHECK_STR_EQ(res.instance_profile, name);
+	ec2_resolved_release(&res);
+	CHECK_INT_EQ(r.t.n_requests, 5);
+	char want[512];
+	snprintf(want, sizeof(want), "Action=GetInstanceProfile&Version=2010-05-08"
+		"&InstanceProfileName=%s", name);
+	CHECK_STR_EQ(r.t.requests[2].body, want);
+	CHECK_STR_CONTAINS(fake_request_header(&r.t, 2, "Authorization"), "/us-east-1/iam/aws4_request");
+	snprintf(want, sizeof(want), "Action=CreateInstanceProfile&Version=2010-05-08"
+		"&InstanceProfileName=%s&Path=%%2Fkarpenter%%2Fus-east-1%%2Fdemo%%2Fdefault%%2F"
+		"&Tags.member.1.Key=kubernetes.io%%2Fcluster%%2Fdemo&Tags.member.1.Value=owned"
+		"&Tags.member.2.Key=karpenter.k8s.aws%%2Fec2nodeclass&Tags.member.2.Value=default"
+		"&Tags.member.3.Key=topology.kubernetes.io%%2Fregion&Tags.member.3.Value=us-east-1",
+		name);
+	CHECK_STR_EQ(r.t.requests[3].body, want);
+	snprintf(want, sizeof(want), "Action=AddRoleToInstanceProfile&Version=2010-05-08"
+		"&InstanceProfileName=%s&RoleName=KarpenterNodeRole-itest", name);
+	CHECK_STR_EQ(r.t.requests[4].body, want);
+	CHECK_STR_CONTAINS(rig_log(&r), "INFO created instance profile nodeclass=default "
+		"instance_profile=demo_e17225dea66a4bd9 role=KarpenterNodeRole-itest replaced_role=\"\"");
+
+	/* Resolved again after the cache: the pair is known, IAM is not asked. */
+	jn_fake_clock_advance(&r.clock, 61 * JN_NS_PER_SEC);
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), 0);
+	ec2_resolved_release(&res);
+	CHECK_INT_EQ(r.t.n_requests, 7);
+
+	/* Another role: the same profile, the old role removed first. */
+	free(r.nc.role);
+	r.nc.role = jn_xstrdup("OtherNodeRole");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 200, held);
+	fake_transport_push(&r.t, 200, "<RemoveRoleFromInstanceProfileResponse/>");
+	fake_transport_push(&r.t, 200, "<AddRoleToInstanceProfileResponse/>");
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), 0);
+	ec2_resolved_release(&res);
+	CHECK_INT_EQ(r.t.n_requests, 12);
+	CHECK_STR_CONTAINS(r.t.requests[10].body, "Action=RemoveRoleFromInstanceProfile&"
+		"Version=2010-05-08&InstanceProfileName=demo_e17225dea66a4bd9"
+		"&RoleName=KarpenterNodeRole-itest");
+	CHECK_STR_CONTAINS(r.t.requests[11].body, "&RoleName=OtherNodeRole");
+
+	/* A role IAM does not know is the class's fault. */
+	free(r.nc.role);
+	r.nc.role = jn_xstrdup("NoSuchRole");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	fake_transport_push(&r.t, 200, held);
+	fake_transport_push(&r.t, 200, "<RemoveRoleFromInstanceProfileResponse/>");
+	fake_transport_push(&r.t, 404, "<ErrorResponse><Error><Code>NoSuchEntity</Code><Message>"
+		"The role with name NoSuchRole cannot be found.</Message></Error></ErrorResponse>");
+	CHECK_INT_EQ(ec2_resolve(p, &r.nc, &res, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NODECLASS_NOT_READY);
+	CHECK_STR_EQ(err.msg, "nodeclass 'default': instance profile 'demo_e17225dea66a4bd9' for "
+		"role 'NoSuchRole': calling AddRoleToInstanceProfile: 'NoSuchEntity' (http 404): The role "
+		"with name NoSuchRole cannot be found.");
+	rig_release(&r);
+	jn_aws_client_destroy(iam);
+
+	/* Without an iam client a role cannot be used. */
+	rig_init(&r);
+	r.nc.role = jn_xstrdup("R");
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	CHECK_INT_EQ(ec2_resolve(ec2_from_provider(r.cp), &r.nc, &res, &err), -1);
+	CHECK_INT_EQ(err.kind, JN_ERR_NODECLASS_NOT_READY);
+	CHECK_STR_EQ(err.msg, "nodeclass 'default': role 'R' needs an instance profile, and no iam "
+		"client is configured");
+	rig_release(&r);
+	free(name);
+	free(missing);
+	free(created);
+	free(held);
+}
+
 int main(void)
 {
 	JN_RUN(codec_create_fleet);
@@ -566,5 +672,6 @@ int main(void)
 	JN_RUN(ami_drift);
 	JN_RUN(alias_paths);
 	JN_RUN(alias_resolved_through_ssm);
+	JN_RUN(role_becomes_instance_profile);
 	return jn_tap_done();
 }
