@@ -282,6 +282,40 @@ static void priority_goes_first(void)
 	fx_release(&f);
 }
 
+/*
+ * Complementary filling (fill.c). First fit by size took gen-2, then gen-1 and the amd64 pods
+ * (each 1 cpu) one claim at a time and paid 0.36: arm(gen-2) + arm(gen-1) + small(amd-1,
+ * solo-1) + small(amd-2). Filling each new claim with the pods that balance it puts the
+ * cpu-heavy amd64 pods with the memory-heavy one-per-node pod and gen-1 on one medium: 0.28.
+ */
+static void new_claims_are_filled_with_complementary_pods(void)
+{
+	struct fx f;
+	fx_init(&f, POOL("default", OD_REQ));
+	const char *solo = "{\"metadata\":{\"labels\":{\"app\":\"solo\"}},\"spec\":{\"affinity\":"
+		"{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{\"labelSelector\":"
+		"{\"matchLabels\":{\"app\":\"solo\"}},\"topologyKey\":\"kubernetes.io/hostname\"}]}}}}";
+	const char *amd = "{\"spec\":{\"nodeSelector\":{\"kubernetes.io/arch\":\"amd64\"}}}";
+	fx_pod(&f, solo, "solo-1", "500m", "3Gi");
+	fx_pod(&f, NULL, "gen-1", "1", "1Gi");
+	fx_pod(&f, NULL, "gen-2", "1500m", "3Gi");
+	fx_pod(&f, amd, "amd-1", "1", "256Mi");
+	fx_pod(&f, amd, "amd-2", "1", "256Mi");
+	fx_solve(&f);
+	CHECK_INT_EQ(f.r.n_claims, 2);
+	CHECK_DBL_NEAR(f.r.total_price, 0.28, 1e-9);
+	CHECK_STR_EQ(f.r.claims[0].type->name, "arm");
+	CHECK_INT_EQ(f.r.claims[0].n_pods, 1);
+	CHECK(fx_claim_of(&f, "gen-2") == &f.r.claims[0]);
+	CHECK_STR_EQ(f.r.claims[1].type->name, "medium");
+	CHECK_INT_EQ(f.r.claims[1].n_pods, 4);
+	CHECK(fx_claim_of(&f, "gen-1") == &f.r.claims[1]);
+	CHECK(fx_claim_of(&f, "amd-1") == &f.r.claims[1]);
+	CHECK(fx_claim_of(&f, "amd-2") == &f.r.claims[1]);
+	CHECK(fx_claim_of(&f, "solo-1") == &f.r.claims[1]);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	JN_RUN(resources_pick_the_cheapest_type_that_holds_them);
@@ -302,5 +336,6 @@ int main(void)
 	JN_RUN(host_ports_conflict);
 	JN_RUN(preferred_node_affinity_is_relaxed);
 	JN_RUN(priority_goes_first);
+	JN_RUN(new_claims_are_filled_with_complementary_pods);
 	return jn_tap_done();
 }
