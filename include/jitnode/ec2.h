@@ -42,6 +42,15 @@
  *   5. Each errorSet entry with a capacity code marks (type, zone, capacity type) in the ICE
  *      cache for ice_ttl_ns; no instance at all gives JN_ERR_INSUFFICIENT_CAPACITY naming each
  *      failed offering and its code.
+ * Instances are also tagged karpenter.k8s.aws/ec2nodeclass-hash (16 hex over the class's static
+ * fields: everything but its name and selector terms) and -hash-version "jn1".
+ *
+ * is_drifted, in Karpenter's order: NodeClassDrift when the instance's hash tag (of this hash
+ * version; other versions are not compared) differs from the class's hash now; AMIDrift when
+ * it runs an image the class does not select now (any architecture's); SubnetDrift when its
+ * subnet is not selected; SecurityGroupDrift when its groups are not exactly those selected
+ * (an instance reporting no group is not compared).
+ *
  * instance_types: the built-in catalog for the region, or, when discover_offerings is set, the
  * last valid refresh from EC2's answers, with the ICE cache applied on every call. A refresh
  * (catalog_refresh.c) makes three calls, all pages of each:

@@ -356,3 +356,22 @@ def test_role_becomes_an_instance_profile_found_again_by_its_name(ec2, tmp_path)
     assert not bad["ok"] and bad["kind"] == "nodeclass-not-ready", bad
     assert "instance profile '%s' for role 'NoSuchRole'" % name in bad["error"]
     assert claim_instances(ec2.moto_url, "default-role4") == []
+
+
+def test_drift_of_node_class_fields_and_ami(ec2, tmp_path):
+    env = key_env(ec2.moto_url, tmp_path)
+    zones = ["us-east-1a"]
+    sub = subnet_args(ec2.moto_url, zones)
+    out = run(env, *sub, "launch", "default-drift", "default", offerings(zones, 1))
+    assert out["ok"], out
+    pid = out["instance"]["provider_id"]
+    assert out["instance"]["tags"]["karpenter.k8s.aws/ec2nodeclass-hash-version"] == "jn1"
+    assert run(env, *sub, "drift", pid)["reason"] == ""
+    # A static field of the class changed since launch: NodeClassDrift (the hash tag differs).
+    assert run(env, *sub, "--user-data", "#!/bin/sh\necho hi", "drift", pid)["reason"] == \
+        "NodeClassDrift"
+    # The class now selects another AMI: AMIDrift.
+    assert run(env, *sub, "--ami", "ami-other", "drift", pid)["reason"] == "AMIDrift"
+    # SecurityGroupDrift is unit-tested only: moto's CreateFleet instances carry no groups.
+    gone = run(env, "delete", pid)
+    assert gone["ok"]

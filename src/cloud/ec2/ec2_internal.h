@@ -243,6 +243,22 @@ int ec2_get(struct jn_cloud_provider *cp, const char *provider_id, struct jn_ins
 int ec2_delete(struct jn_cloud_provider *cp, const char *provider_id, struct jn_error *err);
 int ec2_list(struct jn_cloud_provider *cp, struct jn_instance_list *out, struct jn_error *err);
 
+/* ---- drift (drift.c) ---- */
+
+/* Tags recording the node class's static fields at launch (NodeClassDrift). */
+#define EC2_TAG_NODECLASS_HASH "karpenter.k8s.aws/ec2nodeclass-hash"
+#define EC2_TAG_NODECLASS_HASH_VERSION "karpenter.k8s.aws/ec2nodeclass-hash-version"
+#define EC2_NODECLASS_HASH_VERSION "jn1"
+
+/**
+ * 16 hex digits over the class's static fields (everything but its selector terms and name):
+ * AMI family, user data, role, instance profile, tags, kubelet, block devices, instance store
+ * policy, monitoring, public IP, metadata options, context.
+ */
+void ec2_nodeclass_hash(const struct jn_ec2nodeclass *nc, char out[17]);
+int ec2_is_drifted(struct jn_cloud_provider *cp, const struct jn_drift_query *q,
+	enum jn_drift_reason *out, struct jn_error *err);
+
 /* ---- fleet (fleet.c) ---- */
 
 int ec2_create(struct jn_cloud_provider *cp, const struct jn_launch_request *req,

@@ -67,6 +67,12 @@ static void instance_tags(struct ec2_provider *p, const struct jn_launch_request
 	jn_strmap_set(tags, JN_TAG_NODECLAIM, req->claim_name);
 	if (req->node_class_name)
 		jn_strmap_set(tags, JN_TAG_NODECLASS, req->node_class_name);
+	if (req->node_class) {
+		char hash[17];
+		ec2_nodeclass_hash(req->node_class, hash);
+		jn_strmap_set(tags, EC2_TAG_NODECLASS_HASH, hash);
+		jn_strmap_set(tags, EC2_TAG_NODECLASS_HASH_VERSION, EC2_NODECLASS_HASH_VERSION);
+	}
 	char *name = jn_xasprintf("%s/%s", req->nodepool_name ? req->nodepool_name : "",
 		req->claim_name);
 	jn_strmap_set(tags, JN_TAG_NAME, name);

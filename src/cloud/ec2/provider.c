@@ -43,34 +43,6 @@ static struct jn_catalog *ec2_instance_types(struct jn_cloud_provider *cp,
 	return cat;
 }
 
-static int ec2_is_drifted(struct jn_cloud_provider *cp, const struct jn_drift_query *q,
-	enum jn_drift_reason *out, struct jn_error *err)
-{
-	*out = JN_DRIFT_NONE;
-	if (!q->node_class)
-		return 0;
-	struct ec2_provider *p = ec2_from_provider(cp);
-	struct jn_instance in;
-	if (ec2_get(cp, q->provider_id, &in, err) < 0)
-		return -1;
-	struct ec2_resolved res;
-	if (ec2_resolve(p, q->node_class, &res, err) < 0) {
-		jn_instance_release(&in);
-		return jn_error_prefix(err, "checking drift of '%s'", q->provider_id);
-	}
-	if (*in.image_id && !jn_str_eq(in.image_id, res.image_id)
-		&& !jn_str_eq(in.image_id, res.image_amd64) && !jn_str_eq(in.image_id, res.image_arm64))
-		*out = JN_DRIFT_AMI;
-	bool subnet_ok = !*in.subnet_id;
-	for (size_t i = 0; !subnet_ok && i < res.n_subnets; i++)
-		subnet_ok = strcmp(res.subnets[i].id, in.subnet_id) == 0;
-	if (*out == JN_DRIFT_NONE && !subnet_ok)
-		*out = JN_DRIFT_SUBNET;
-	ec2_resolved_release(&res);
-	jn_instance_release(&in);
-	return 0;
-}
-
 static void ec2_destroy(struct jn_cloud_provider *cp)
 {
 	struct ec2_provider *p = ec2_from_provider(cp);

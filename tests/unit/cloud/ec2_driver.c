@@ -6,11 +6,13 @@
  *   ec2_driver [options] launch CLAIM POOL TYPE:ZONE:CAPACITY:PRICE[,...]
  *   ec2_driver [options] get PROVIDER_ID | delete PROVIDER_ID | list | creds
  *   ec2_driver [options] catalog TYPE...   (the catalog refreshed from EC2: TYPE's offerings)
+ *   ec2_driver [options] drift PROVIDER_ID (is_drifted against the node class of the options)
  * options: --cluster NAME (itest)  --subnet-ids ID,ID  --subnet-tag KEY=VALUE
  *          --sg-name NAME (default)  --ami ID (ami-760aaa0f)  --timeout-ms N  --max-attempts N
  *          --repeat N (launch: run it N times in this process, the last answer printed)
  *          --ami-alias ALIAS  --ami-ssm PARAMETER (AMI term through SSM, instead of --ami)
  *          --k8s-version V (1.31)  --role NAME (node class role: an instance profile is made)
+ *          --user-data TEXT
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@ extern char **environ;
 
 struct args {
 	const char *cluster, *subnet_ids, *subnet_tag, *sg_name, *ami, *ami_alias, *ami_ssm;
-	const char *k8s_version, *role;
+	const char *k8s_version, *role, *user_data;
 	long timeout_ms, max_attempts, repeat;
 	int argc;
 	char **argv;
@@ -111,6 +113,7 @@ static void fill_nodeclass(struct jn_ec2nodeclass *nc, const struct args *a)
 	else
 		nc->ami_terms[0].id = jn_xstrdup(a->ami);
 	nc->role = a->role ? jn_xstrdup(a->role) : NULL;
+	nc->user_data = a->user_data ? jn_xstrdup(a->user_data) : NULL;
 	nc->metadata_options = (struct jn_metadata_options){ .http_endpoint_enabled = true,
 		.http_put_response_hop_limit = 2, .http_tokens_required = true };
 }
@@ -270,6 +273,18 @@ static int run(const struct args *a, struct jn_aws_options *opts, struct jn_logg
 				jn_instance_release(&in);
 			rc = 0;
 		}
+	} else if (strcmp(cmd, "drift") == 0 && a->argc == 2) {
+		struct jn_ec2nodeclass nc;
+		fill_nodeclass(&nc, a);
+		struct jn_drift_query q = { .provider_id = a->argv[1], .node_class = &nc };
+		enum jn_drift_reason why;
+		if (jn_cloud_is_drifted(cp, &q, &why, &err) < 0) {
+			print(error_json(&err));
+		} else {
+			print(json_pack("{s:b, s:s}", "ok", 1, "reason", jn_drift_reason_name(why)));
+			rc = 0;
+		}
+		jn_ec2nodeclass_release(&nc);
 	} else if (strcmp(cmd, "catalog") == 0) {
 		print(catalog_json(cp, a));
 		rc = 0;
@@ -321,6 +336,7 @@ int main(int argc, char **argv)
 		else if (strcmp(k, "ami-ssm") == 0) a.ami_ssm = v;
 		else if (strcmp(k, "k8s-version") == 0) a.k8s_version = v;
 		else if (strcmp(k, "role") == 0) a.role = v;
+		else if (strcmp(k, "user-data") == 0) a.user_data = v;
 		else return usage();
 	}
 	if (i >= argc)

@@ -266,6 +266,13 @@ static void create_builds_fleet_and_feeds_ice_cache(void)
 	CHECK_STR_CONTAINS(fleet, "TagSpecification.2.ResourceType=volume");
 	CHECK_STR_CONTAINS(fleet, "TagSpecification.3.ResourceType=fleet");
 	CHECK_STR_CONTAINS(fleet, "Key=karpenter.sh%2Fnodeclaim&TagSpecification.1.Tag.");
+	/* the class's hash, which drift compares later */
+	char hash[17], tag[128];
+	ec2_nodeclass_hash(&r.nc, hash);
+	snprintf(tag, sizeof(tag), "Key=karpenter.k8s.aws%%2Fec2nodeclass-hash&TagSpecification.1."
+		"Tag.3.Value=%s&TagSpecification.1.Tag.4.Key=karpenter.k8s.aws%%2Fec2nodeclass-hash-"
+		"version&TagSpecification.1.Tag.4.Value=jn1", hash);
+	CHECK_STR_CONTAINS(fleet, tag);
 	CHECK_STR_EQ(in.provider_id, "aws:///us-east-1b/i-0fedcba9876543210");
 	CHECK_STR_EQ(in.instance_type, "m5.large");
 	CHECK_INT_EQ(in.capacity_type, JN_CAPACITY_SPOT);
@@ -661,6 +668,82 @@ static void role_becomes_instance_profile(void)
 	free(held);
 }
 
+static char *instance_xml(const char *hash, const char *version, const char *group_set)
+{
+	return jn_xasprintf("<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+		"<instanceId>i-1</instanceId><imageId>ami-0123456789abcdef0</imageId>"
+		"<instanceState><code>16</code><name>running</name></instanceState>"
+		"<instanceType>m5.large</instanceType><placement><availabilityZone>us-east-1a"
+		"</availabilityZone></placement><subnetId>subnet-0aaa1111</subnetId>"
+		"<groupSet>%s</groupSet><tagSet>"
+		"<item><key>karpenter.k8s.aws/ec2nodeclass-hash</key><value>%s</value></item>"
+		"<item><key>karpenter.k8s.aws/ec2nodeclass-hash-version</key><value>%s</value></item>"
+		"</tagSet></item></instancesSet></item></reservationSet></DescribeInstancesResponse>",
+		group_set, hash, version);
+}
+
+/* Drift in Karpenter's order: the class's static fields (hash tag), AMI, subnet, groups. */
+static void drift_reasons(void)
+{
+	struct rig r;
+	rig_init(&r);
+	char h1[17], h2[17];
+	ec2_nodeclass_hash(&r.nc, h1);
+	CHECK_INT_EQ(strlen(h1), 16);
+	/* selector terms are not in the hash; static fields are */
+	jn_strmap_set(&r.nc.subnet_terms[0].tags, "other", "x");
+	ec2_nodeclass_hash(&r.nc, h2);
+	CHECK_STR_EQ(h2, h1);
+	jn_strmap_remove(&r.nc.subnet_terms[0].tags, "other");
+	r.nc.user_data = jn_xstrdup("#!/bin/sh");
+	ec2_nodeclass_hash(&r.nc, h2);
+	CHECK(strcmp(h2, h1) != 0);
+	free(r.nc.user_data);
+	r.nc.user_data = NULL;
+
+	const char *sg = "<item><groupId>sg-0123</groupId><groupName>default</groupName></item>";
+	struct jn_drift_query q = { .provider_id = "aws:///us-east-1a/i-1", .node_class = &r.nc };
+	enum jn_drift_reason why = JN_DRIFT_AMI;
+	struct jn_error err;
+	char *x = instance_xml(h1, "jn1", sg);
+	fake_transport_push(&r.t, 200, x);
+	free(x);
+	fake_transport_push(&r.t, 200, subnets);
+	fake_transport_push(&r.t, 200, groups);
+	CHECK_INT_EQ(jn_cloud_is_drifted(r.cp, &q, &why, &err), 0);
+	CHECK_INT_EQ(why, JN_DRIFT_NONE);
+	CHECK_STR_EQ(r.t.requests[0].body, "Action=DescribeInstances&Version=2016-11-15"
+		"&InstanceId.1=i-1");
+
+	/* one group more than the class selects */
+	char both[256];
+	snprintf(both, sizeof(both), "%s<item><groupId>sg-0999</groupId></item>", sg);
+	x = instance_xml(h1, "jn1", both);
+	fake_transport_push(&r.t, 200, x);
+	free(x);
+	CHECK_INT_EQ(jn_cloud_is_drifted(r.cp, &q, &why, &err), 0);
+	CHECK_STR_EQ(jn_drift_reason_name(why), "SecurityGroupDrift");
+	CHECK_INT_EQ(r.t.n_requests, 4);   /* the resolution is cached */
+
+	/* the class's user data changed since launch: NodeClassDrift, nothing else asked */
+	r.nc.user_data = jn_xstrdup("#!/bin/sh");
+	x = instance_xml(h1, "jn1", sg);
+	fake_transport_push(&r.t, 200, x);
+	free(x);
+	CHECK_INT_EQ(jn_cloud_is_drifted(r.cp, &q, &why, &err), 0);
+	CHECK_STR_EQ(jn_drift_reason_name(why), "NodeClassDrift");
+	CHECK_INT_EQ(r.t.n_requests, 5);
+	CHECK_STR_CONTAINS(rig_log(&r), "INFO found instance drifted provider_id=aws:///us-east-1a/i-1 "
+		"reason=NodeClassDrift nodeclass=default");
+	/* ...unless the tag comes from another hash version: not comparable, not drifted */
+	x = instance_xml(h1, "jn0", sg);
+	fake_transport_push(&r.t, 200, x);
+	free(x);
+	CHECK_INT_EQ(jn_cloud_is_drifted(r.cp, &q, &why, &err), 0);
+	CHECK_INT_EQ(why, JN_DRIFT_NONE);
+	rig_release(&r);
+}
+
 int main(void)
 {
 	JN_RUN(codec_create_fleet);
@@ -673,5 +756,6 @@ int main(void)
 	JN_RUN(alias_paths);
 	JN_RUN(alias_resolved_through_ssm);
 	JN_RUN(role_becomes_instance_profile);
+	JN_RUN(drift_reasons);
 	return jn_tap_done();
 }
