@@ -99,8 +99,10 @@ struct jn_ec2_options {
 };
 
 /**
- * Creates the provider. client (an "ec2" jn_aws_client), clock and log are borrowed and must
- * outlive it; log may be NULL. Fails with JN_ERR_INVALID for missing options or with the
+ * Creates the provider. client (an "ec2" jn_aws_client), the options' ssm_client and
+ * iam_client, clock and log are borrowed and must outlive it; log may be NULL. With
+ * discover_offerings and refresh_period_ns > 0 it starts the refresher thread (JN_ERR_INTERNAL
+ * when the thread cannot start); jn_cloud_destroy stops it. Fails with JN_ERR_INVALID for missing options or with the
  * catalog's error for a region the built-in data does not hold. Owned: jn_cloud_destroy.
  */
 struct jn_cloud_provider *jn_ec2_provider_create(const struct jn_ec2_options *options,
