@@ -48,6 +48,7 @@ struct serve_flags {
 	const char *tls_cert, *tls_key, *client_ca;
 	const char *log_level, *log_format;
 	unsigned threads;
+	unsigned workers;
 	double kube_qps;
 	int kube_burst;
 };
@@ -57,7 +58,7 @@ static int serve_usage(void)
 	fprintf(stderr,
 		"usage: jitnode serve [--listen ADDR:PORT] [--kubeconfig FILE] [--context NAME]\n"
 		"                     [--tls-cert FILE --tls-key FILE [--client-ca FILE]]\n"
-		"                     [--threads N] [--kube-qps N] [--kube-burst N]\n"
+		"                     [--threads N] [--workers N] [--kube-qps N] [--kube-burst N]\n"
 		"                     [--log-level debug|info|warn|error] [--log-format text|json]\n");
 	return 2;
 }
@@ -90,6 +91,7 @@ static int parse_serve_flags(int argc, char **argv, struct serve_flags *f)
 		else if ((v = flag_value(argc, argv, &i, "--log-level"))) f->log_level = v;
 		else if ((v = flag_value(argc, argv, &i, "--log-format"))) f->log_format = v;
 		else if ((v = flag_value(argc, argv, &i, "--threads"))) f->threads = (unsigned)atoi(v);
+		else if ((v = flag_value(argc, argv, &i, "--workers"))) f->workers = (unsigned)atoi(v);
 		else if ((v = flag_value(argc, argv, &i, "--kube-qps"))) f->kube_qps = atof(v);
 		else if ((v = flag_value(argc, argv, &i, "--kube-burst"))) f->kube_burst = atoi(v);
 		else {
@@ -225,9 +227,9 @@ static int serve(int argc, char **argv)
 	struct serve_state st = { .cache = cache, .metrics = metrics };
 	struct jn_http_route routes[8];
 	size_t n = jn_extender_routes(ext, routes, 4);
-	routes[n++] = (struct jn_http_route){ "GET", "/healthz", on_healthz, &st };
-	routes[n++] = (struct jn_http_route){ "GET", "/metrics", on_metrics, &st };
-	routes[n++] = (struct jn_http_route){ "GET", "/readyz", on_readyz, &st };
+	routes[n++] = (struct jn_http_route){ "GET", "/healthz", on_healthz, &st, false };
+	routes[n++] = (struct jn_http_route){ "GET", "/metrics", on_metrics, &st, false };
+	routes[n++] = (struct jn_http_route){ "GET", "/readyz", on_readyz, &st, false };
 	uint16_t port;
 	if (split_listen(f.listen, &addr, &port) < 0) {
 		jn_error_set(&err, JN_ERR_INVALID, "invalid --listen '%s' (want ADDR:PORT)", f.listen);
@@ -237,7 +239,7 @@ static int serve(int argc, char **argv)
 		read_pem(f.client_ca, &client_ca, &err) < 0)
 		goto fail;
 	struct jn_http_server_options hopts = { .address = addr, .port = port,
-		.threads = f.threads, .tls_cert_pem = cert, .tls_key_pem = key,
+		.threads = f.threads, .workers = f.workers, .tls_cert_pem = cert, .tls_key_pem = key,
 		.tls_client_ca_pem = client_ca };
 	srv = jn_http_server_start(&hopts, routes, n, &err);
 	if (!srv)

@@ -6,9 +6,11 @@
  *
  * Routes are a static table of (method, path, handler), matched exactly (sway's command table).
  * A handler gets the whole request body, already capped at `max_body` bytes (a larger body is
- * answered 413 without calling it), and fills a response. Handlers run on the server's thread
- * threads, several at once: they must be thread-safe, and they may block (a bind waits for the
- * apiserver), which is why each connection gets its own thread by default.
+ * answered 413 without calling it), and fills a response. Handlers run several at once and must
+ * be thread-safe. Fast handlers run on the event threads that serve the connections; a route
+ * marked `blocking` (it waits on another server, like a bind on the apiserver) runs on a pool of
+ * worker threads while its connection is suspended, so a slow apiserver never stalls the other
+ * connections of an event thread and no thread is created per connection.
  *
  * TLS is optional: give a certificate and key (PEM) to serve HTTPS, and a CA to require and
  * verify client certificates.
@@ -44,13 +46,14 @@ struct jn_http_route {
 	const char *path;
 	jn_http_handler_fn handler;
 	void *ctx;                  /* borrowed; handed to the handler */
+	bool blocking;              /* the handler waits on I/O (a bind): run it on a worker */
 };
 
 struct jn_http_server_options {
 	const char *address;        /* "127.0.0.1", "0.0.0.0", "::" ; NULL = all IPv4 */
 	uint16_t port;              /* 0 picks a free port (see jn_http_server_port) */
-	unsigned threads;           /* 0 = a thread per connection (handlers may block);
-	                               N = a pool of N epoll threads (handlers must not block) */
+	unsigned threads;           /* event threads (epoll) serving connections; 0 = 2 */
+	unsigned workers;           /* threads running blocking handlers; 0 = 64 */
 	unsigned max_connections;   /* 0 = 1024 */
 	size_t max_body;            /* 0 = 4 MiB */
 	unsigned timeout_seconds;   /* idle connection timeout; 0 = 60 */

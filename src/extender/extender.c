@@ -89,10 +89,10 @@ static int on_prioritize(void *ctx, const struct jn_http_request *req,
 size_t jn_extender_routes(struct jn_extender *ext, struct jn_http_route *out, size_t max)
 {
 	const struct jn_http_route routes[] = {
-		{ "POST", "/bind", on_bind, ext },
-		{ "POST", "/filter", on_filter, ext },
-		{ "POST", "/preempt", on_preempt, ext },
-		{ "POST", "/prioritize", on_prioritize, ext },
+		{ "POST", "/bind", on_bind, ext, .blocking = true },
+		{ "POST", "/filter", on_filter, ext, .blocking = false },
+		{ "POST", "/preempt", on_preempt, ext, .blocking = false },
+		{ "POST", "/prioritize", on_prioritize, ext, .blocking = false },
 	};
 	size_t n = JN_MIN(max, JN_ARRAY_LEN(routes));
 	for (size_t i = 0; i < n; i++)

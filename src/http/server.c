@@ -3,6 +3,7 @@
  * headers, then once per body chunk, then once with no data; the body is gathered into a capped
  * per-connection buffer and the route runs on the last call.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,21 @@
 #include "jitnode/error.h"
 #include "jitnode/http.h"
 
+struct request_state;
+
+/* Blocking handlers wait here for a worker; the connection is suspended meanwhile. */
+struct work_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct request_state *head, *tail;
+	bool stopping;
+	pthread_t *threads;
+	size_t n_threads;
+};
+
 struct jn_http_server {
 	struct MHD_Daemon *daemon;
+	struct work_queue work;
 	const struct jn_http_route *routes;
 	size_t n_routes;
 	size_t max_body;
@@ -28,6 +42,16 @@ struct jn_http_server {
 struct request_state {
 	struct jn_buf body;
 	bool too_large;
+	/* Set while a worker runs a blocking route; the answer waits in resp until resumed. */
+	struct jn_http_server *srv;
+	struct MHD_Connection *conn;
+	const struct jn_http_route *route;
+	const char *method, *path;         /* borrowed from MHD; valid while suspended */
+	bool queued, done;
+	int rc;
+	struct jn_error err;
+	struct jn_http_response resp;
+	struct request_state *next;
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *type,
@@ -55,9 +79,76 @@ static const struct jn_http_route *find_route(const struct jn_http_server *srv,
 	return NULL;
 }
 
+static void run_route(struct request_state *st)
+{
+	struct jn_http_request req = {
+		.method = st->method, .path = st->path,
+		.body = jn_buf_cstr(&st->body), .body_len = st->body.len,
+	};
+	st->resp = (struct jn_http_response){ .status = 200, .content_type = "application/json" };
+	jn_buf_init(&st->resp.body, JN_BUF_UNLIMITED);
+	jn_error_clear(&st->err);
+	st->rc = st->route->handler(st->route->ctx, &req, &st->resp, &st->err);
+	st->done = true;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, struct request_state *st)
+{
+	enum MHD_Result rc;
+	if (st->rc < 0)
+		rc = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", st->err.msg,
+			strlen(st->err.msg));
+	else
+		rc = send_text(conn, st->resp.status, st->resp.content_type,
+			jn_buf_cstr(&st->resp.body), st->resp.body.len);
+	return rc;
+}
+
+static void *worker_main(void *arg)
+{
+	struct work_queue *q = arg;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (!q->head && !q->stopping)
+			pthread_cond_wait(&q->cond, &q->mu);
+		struct request_state *st = q->head;
+		if (!st)
+			break;
+		q->head = st->next;
+		if (!q->head)
+			q->tail = NULL;
+		pthread_mutex_unlock(&q->mu);
+		run_route(st);
+		MHD_resume_connection(st->conn);
+		pthread_mutex_lock(&q->mu);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Hands st to a worker; false when the pool is stopping (the caller runs it inline). */
+static bool enqueue(struct work_queue *q, struct request_state *st)
+{
+	pthread_mutex_lock(&q->mu);
+	bool ok = !q->stopping && q->n_threads > 0;
+	if (ok) {
+		st->next = NULL;
+		if (q->tail)
+			q->tail->next = st;
+		else
+			q->head = st;
+		q->tail = st;
+		pthread_cond_signal(&q->cond);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return ok;
+}
+
 static enum MHD_Result dispatch(struct jn_http_server *srv, struct MHD_Connection *conn,
 	const char *method, const char *path, struct request_state *st)
 {
+	if (st->done)
+		return answer(conn, st);
 	if (st->too_large) {
 		char msg[128];
 		int n = snprintf(msg, sizeof(msg), "request body larger than %zu bytes\n",
@@ -71,23 +162,19 @@ static enum MHD_Result dispatch(struct jn_http_server *srv, struct MHD_Connectio
 		return send_text(conn, path_known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
 			"text/plain", msg, strlen(msg));
 	}
-	struct jn_http_request req = {
-		.method = method, .path = path,
-		.body = jn_buf_cstr(&st->body), .body_len = st->body.len,
-	};
-	struct jn_http_response resp = { .status = 200, .content_type = "application/json" };
-	jn_buf_init(&resp.body, JN_BUF_UNLIMITED);
-	struct jn_error err;
-	jn_error_clear(&err);
-	enum MHD_Result rc;
-	if (route->handler(route->ctx, &req, &resp, &err) < 0)
-		rc = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", err.msg,
-			strlen(err.msg));
-	else
-		rc = send_text(conn, resp.status, resp.content_type, jn_buf_cstr(&resp.body),
-			resp.body.len);
-	jn_buf_release(&resp.body);
-	return rc;
+	st->route = route;
+	st->method = method;
+	st->path = path;
+	st->conn = conn;
+	if (route->blocking && !st->queued) {
+		MHD_suspend_connection(conn);
+		st->queued = true;
+		if (enqueue(&srv->work, st))
+			return MHD_YES;
+		MHD_resume_connection(conn);
+	}
+	run_route(st);
+	return answer(conn, st);
 }
 
 /*
@@ -144,6 +231,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!st)
 		return;
 	jn_buf_release(&st->body);
+	if (st->done)
+		jn_buf_release(&st->resp.body);
 	free(st);
 	*con_cls = NULL;
 }
@@ -152,6 +241,15 @@ struct jn_http_server *jn_http_server_start(const struct jn_http_server_options 
 	const struct jn_http_route *routes, size_t n_routes, struct jn_error *err)
 {
 	struct jn_http_server *srv = jn_xcalloc(1, sizeof(*srv));
+	pthread_mutex_init(&srv->work.mu, NULL);
+	pthread_cond_init(&srv->work.cond, NULL);
+	size_t workers = opts->workers ? opts->workers : 64u;
+	srv->work.threads = jn_xcalloc(workers, sizeof(pthread_t));
+	for (size_t i = 0; i < workers; i++) {
+		if (pthread_create(&srv->work.threads[i], NULL, worker_main, &srv->work) != 0)
+			break;
+		srv->work.n_threads++;
+	}
 	srv->routes = routes;
 	srv->n_routes = n_routes;
 	srv->max_body = opts->max_body ? opts->max_body : 4u << 20;
@@ -160,17 +258,13 @@ struct jn_http_server *jn_http_server_start(const struct jn_http_server_options 
 	struct sockaddr_in addr4 = { .sin_family = AF_INET, .sin_port = htons(opts->port) };
 	const struct sockaddr *addr = (const struct sockaddr *)&addr4;
 	/*
-	 * Handlers block (a bind waits for the apiserver), and a pool thread that blocks stalls
-	 * every other connection it serves: measured at 32 concurrent binds, a 16-thread epoll
-	 * pool doubled p99 against a thread per connection. So a thread per connection is the
-	 * default (the scheduler keeps few keep-alive connections; the count is capped), and a
-	 * fixed pool is there for handlers known not to block.
+	 * A few epoll threads serve every connection and run the fast handlers; blocking ones go
+	 * to the workers with their connection suspended. Measured at 32 concurrent binds, pool
+	 * threads that blocked in binds doubled p99; a thread per connection fixed that but paid a
+	 * thread for every connection kube-scheduler opens for its concurrent binds.
 	 */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	if (opts->threads)
-		flags |= MHD_USE_EPOLL;
-	else
-		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
+		MHD_ALLOW_SUSPEND_RESUME;
 	if (opts->address && strchr(opts->address, ':')) {
 		if (inet_pton(AF_INET6, opts->address, &addr6.sin6_addr) != 1)
 			goto bad_address;
@@ -187,9 +281,8 @@ struct jn_http_server *jn_http_server_start(const struct jn_http_server_options 
 
 	struct MHD_OptionItem extra_opts[6];
 	size_t n_extra = 0;
-	if (opts->threads)
-		extra_opts[n_extra++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
-			(intptr_t)opts->threads, NULL };
+	extra_opts[n_extra++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
+		(intptr_t)(opts->threads ? opts->threads : 2u), NULL };
 	extra_opts[n_extra++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
 		(intptr_t)(opts->max_connections ? opts->max_connections : 1024u), NULL };
 	if (opts->tls_cert_pem) {
@@ -236,8 +329,18 @@ void jn_http_server_stop(struct jn_http_server *srv)
 {
 	if (!srv)
 		return;
+	/* Workers finish what is queued (resuming those connections) before the daemon stops. */
+	pthread_mutex_lock(&srv->work.mu);
+	srv->work.stopping = true;
+	pthread_cond_broadcast(&srv->work.cond);
+	pthread_mutex_unlock(&srv->work.mu);
+	for (size_t i = 0; i < srv->work.n_threads; i++)
+		pthread_join(srv->work.threads[i], NULL);
+	free(srv->work.threads);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	pthread_cond_destroy(&srv->work.cond);
+	pthread_mutex_destroy(&srv->work.mu);
 	free(srv);
 }
 

@@ -30,7 +30,7 @@ class Jitnode:
         self.component = self.world.procs.start(self.name, [
             JITNODE_BIN, "serve", "--listen", "127.0.0.1:%d" % self.port,
             "--kubeconfig", self.kubeconfig, "--kube-qps", "500", "--kube-burst", "1000",
-        ])
+        ] + os.environ.get("JITNODE_EXTRA_ARGS", "").split())
         probe = "/readyz" if wait_ready else "/healthz"
         self.component.wait_ready(lambda: requests.get(self.url + probe, timeout=2).status_code == 200,
                                   timeout)

@@ -28,8 +28,8 @@ static int fails(void *ctx, const struct jn_http_request *req, struct jn_http_re
 }
 
 static const struct jn_http_route routes[] = {
-	{ "POST", "/echo", echo, NULL },
-	{ "GET", "/fail", fails, NULL },
+	{ "POST", "/echo", echo, NULL, true },
+	{ "GET", "/fail", fails, NULL, false },
 };
 
 static size_t collect(char *data, size_t size, size_t n, void *ctx)
