@@ -5,6 +5,8 @@ prioritize, bind and preempt (manifests/scheduler-extender.yaml). World B (the s
 whose default scheduler knows nothing of jitnode): a second scheduler, jitnode-scheduler
 (manifests/scheduler-second.yaml), beside it.
 """
+import json
+import os
 import time
 import uuid
 
@@ -14,7 +16,7 @@ import requests
 from jnworld import cluster as jcluster
 from jnworld.kube import condition
 from conftest import make_world_dir
-from jitnode_proc import Jitnode, manifest_scheduler_config
+from jitnode_proc import JITNODE_BIN, Jitnode, manifest_scheduler_config
 
 NS = "default"
 
@@ -255,3 +257,26 @@ def test_second_scheduler_serves_only_its_pods(cluster):
     finally:
         comp.stop()
         jit.stop()
+
+
+def test_deployment_args_from_manifests_start_jitnode(world_a):
+    """The container args in manifests/deployment.yaml are flags jitnode serve accepts."""
+    import yaml
+    from jnworld.cluster import REPO_ROOT
+    with open(os.path.join(REPO_ROOT, "manifests", "deployment.yaml"), encoding="utf-8") as fh:
+        deploy = [d for d in yaml.safe_load_all(fh) if d and d.get("kind") == "Deployment"][0]
+    assert deploy["spec"]["replicas"] == 2
+    args = deploy["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[0] == "serve"
+    port = jcluster.free_port()
+    argv = [a if not a.startswith("--listen") else "--listen=127.0.0.1:%d" % port for a in args[1:]]
+    comp = world_a.procs.start("jitnode-manifest", [JITNODE_BIN, "serve"] + argv +
+                               ["--kubeconfig", world_a.kubeconfigs["jitnode"]])
+    try:
+        comp.wait_ready(lambda: requests.get("http://127.0.0.1:%d/readyz" % port,
+                                             timeout=2).status_code == 200, 60)
+        with open(comp.log_path, encoding="utf-8") as fh:
+            first = [l for l in fh if l.startswith("{")][0]
+        assert json.loads(first)["level"] in ("info", "warn")  # --log-format=json took effect
+    finally:
+        comp.stop()
