@@ -113,7 +113,8 @@ struct jn_kube_client;
 /**
  * The daemon's backend: node views from the cluster cache (its marks, the node's deletion
  * timestamp and disruption taints, allocatable and the summed requests of its pods) and
- * bindings through the API client. Both are borrowed and must outlive the backend. Owned;
+ * bindings through the API client. A bind that conflicts because the pod (same uid) is already
+ * on that very node is a success: it is the repeat of a bind whose answer was lost. Both are borrowed and must outlive the backend. Owned;
  * destroy with jn_extender_backend_cluster_destroy (NULL is allowed).
  */
 struct jn_extender_backend *jn_extender_backend_cluster_create(struct jn_cache *cache,

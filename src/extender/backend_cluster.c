@@ -72,10 +72,37 @@ static void lookup_node(struct jn_extender_backend *backend, const char *name,
 	jn_cache_node_info_release(&info);
 }
 
+/*
+ * A bind repeated after a timeout (the first one did land) meets a 409 "already assigned".
+ * When the pod, with this uid, already sits on this very node, the binding the scheduler asked
+ * for exists: answer success, or the scheduler would unreserve a pod that is in fact placed.
+ */
+static bool already_bound_here(struct cluster_backend *b, const char *ns, const char *name,
+	const char *uid, const char *node)
+{
+	json_t *pod = NULL;
+	if (jn_kube_get_pod(b->client, ns, name, &pod, NULL) < 0)
+		return false;
+	const char *bound = json_string_value(json_object_get(json_object_get(pod, "spec"),
+		"nodeName"));
+	const char *have = json_string_value(json_object_get(json_object_get(pod, "metadata"),
+		"uid"));
+	bool same = bound && strcmp(bound, node) == 0 && (!uid || (have && strcmp(have, uid) == 0));
+	json_decref(pod);
+	return same;
+}
+
 static int bind(struct jn_extender_backend *backend, const char *ns, const char *name,
 	const char *uid, const char *node, struct jn_error *err)
 {
-	return jn_kube_bind(cluster_from(backend)->client, ns, name, uid, node, err);
+	struct cluster_backend *b = cluster_from(backend);
+	int rc = jn_kube_bind(b->client, ns, name, uid, node, err);
+	if (rc < 0 && err && err->kind == JN_ERR_CONFLICT &&
+		already_bound_here(b, ns, name, uid, node)) {
+		jn_error_clear(err);
+		return 0;
+	}
+	return rc;
 }
 
 static const struct jn_extender_backend_impl cluster_impl = {
