@@ -9,6 +9,7 @@
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "jitnode/error.h"
@@ -127,18 +128,10 @@ const struct jn_instance_type *jn_catalog_at(const struct jn_catalog *cat, size_
 
 static struct jn_instance_type *find(const struct jn_catalog *cat, const char *name)
 {
-	size_t lo = 0, hi = cat->n_types;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(cat->types[mid].name, name);
-		if (c == 0)
-			return &cat->types[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	bool found;
+	size_t i = jn_bsearch_str(cat->types, cat->n_types, sizeof(*cat->types),
+		offsetof(struct jn_instance_type, name), name, &found);
+	return found ? &cat->types[i] : NULL;
 }
 
 const struct jn_instance_type *jn_catalog_find(const struct jn_catalog *cat, const char *name)

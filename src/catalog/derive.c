@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "catalog_internal.h"
@@ -32,18 +33,10 @@ static struct jn_catalog *copy_arrays(const struct jn_catalog *cat, struct catal
 
 static struct jn_instance_type *find_type(struct jn_catalog *cat, const char *name)
 {
-	size_t lo = 0, hi = cat->n_types;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(cat->types[mid].name, name);
-		if (c == 0)
-			return &cat->types[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	bool found;
+	size_t i = jn_bsearch_str(cat->types, cat->n_types, sizeof(*cat->types),
+		offsetof(struct jn_instance_type, name), name, &found);
+	return found ? &cat->types[i] : NULL;
 }
 
 struct jn_catalog *jn_catalog_with_prices(const struct jn_catalog *cat,

@@ -1,4 +1,5 @@
 /* Well-known label keys and Karpenter's key normalization. Static tables only. */
+#include <stddef.h>
 #include <string.h>
 
 #include "sched_internal.h"
@@ -51,20 +52,10 @@ const struct jn_keyset *jn_well_known_labels(void)
 
 bool jn_keyset_has(const struct jn_keyset *set, const char *key)
 {
-	if (!set)
-		return false;
-	size_t lo = 0, hi = set->len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(set->keys[mid], key);
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	bool found = false;
+	if (set)
+		jn_bsearch_str(set->keys, set->len, sizeof(*set->keys), 0, key, &found);
+	return found;
 }
 
 static const struct {

@@ -8,6 +8,7 @@
  * ever shrinks, so the common In ∩ In case never allocates.
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "jitnode/error.h"
@@ -20,18 +21,9 @@ static int cmp_strp(const void *a, const void *b)
 
 static bool find_value(const struct jn_req *r, const char *v)
 {
-	size_t lo = 0, hi = r->n_values;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->values[mid], v);
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	bool found;
+	jn_bsearch_str(r->values, r->n_values, sizeof(*r->values), 0, v, &found);
+	return found;
 }
 
 static bool within(const char *v, bool has_gte, int64_t gte, bool has_lte, int64_t lte)
