@@ -106,12 +106,10 @@ void ec2_nodeclass_hash(const struct jn_ec2nodeclass *nc, char out[17])
 static int describe(struct ec2_provider *p, const char *provider_id, struct jn_instance *out,
 	struct jn_strmap *groups, struct jn_error *err)
 {
-	char zone[64], id[64];
-	if (jn_provider_id_parse(provider_id, zone, sizeof(zone), id, sizeof(id), err) < 0)
-		return -1;
+	char id[64];
 	struct jn_aws_query q;
-	jn_aws_query_init(&q, "DescribeInstances", EC2_API_VERSION);
-	jn_aws_query_add(&q, "InstanceId.1", id);
+	if (ec2_instance_query(provider_id, "DescribeInstances", &q, id, sizeof(id), err) < 0)
+		return -1;
 	struct jn_xml_node *root = NULL;
 	int rc = jn_aws_client_call(p->client, &q, &root, NULL, 0, err);
 	jn_aws_query_release(&q);

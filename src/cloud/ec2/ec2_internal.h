@@ -231,6 +231,14 @@ int ec2_ensure_launch_template(struct ec2_provider *p, const struct jn_ec2nodecl
 /* ---- instances (instances.c) ---- */
 
 /** DescribeInstances with the query's filters, all pages appended to out (live ones only). */
+/*
+ * Starts a query for one instance action ("DescribeInstances", "TerminateInstances") on the
+ * instance of provider_id: *q is initialised with InstanceId.1 and id (at least 64 bytes)
+ * receives the instance id. On failure nothing is initialised.
+ */
+int ec2_instance_query(const char *provider_id, const char *action, struct jn_aws_query *q,
+	char *id, size_t id_size, struct jn_error *err);
+
 int ec2_describe_instances(struct ec2_provider *p, struct jn_aws_query *q,
 	struct jn_instance_list *out, bool paged, struct jn_error *err);
 /** The live instance tagged with claim, if any: 1 found (out filled), 0 none, -1 error. */

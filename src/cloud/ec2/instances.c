@@ -100,15 +100,24 @@ int ec2_find_claim(struct ec2_provider *p, const char *claim, struct jn_instance
 	return rc;
 }
 
+int ec2_instance_query(const char *provider_id, const char *action, struct jn_aws_query *q,
+	char *id, size_t id_size, struct jn_error *err)
+{
+	char zone[64];
+	if (jn_provider_id_parse(provider_id, zone, sizeof(zone), id, id_size, err) < 0)
+		return -1;
+	jn_aws_query_init(q, action, EC2_API_VERSION);
+	jn_aws_query_add(q, "InstanceId.1", id);
+	return 0;
+}
+
 static int describe_one(struct ec2_provider *p, const char *provider_id, struct jn_instance *out,
 	struct jn_error *err)
 {
-	char zone[64], id[64];
-	if (jn_provider_id_parse(provider_id, zone, sizeof(zone), id, sizeof(id), err) < 0)
-		return -1;
+	char id[64];
 	struct jn_aws_query q;
-	jn_aws_query_init(&q, "DescribeInstances", EC2_API_VERSION);
-	jn_aws_query_add(&q, "InstanceId.1", id);
+	if (ec2_instance_query(provider_id, "DescribeInstances", &q, id, sizeof(id), err) < 0)
+		return -1;
 	struct jn_instance_list found = { 0 };
 	int rc = ec2_describe_instances(p, &q, &found, false, err);
 	jn_aws_query_release(&q);
@@ -134,12 +143,10 @@ int ec2_get(struct jn_cloud_provider *cp, const char *provider_id, struct jn_ins
 int ec2_delete(struct jn_cloud_provider *cp, const char *provider_id, struct jn_error *err)
 {
 	struct ec2_provider *p = ec2_from_provider(cp);
-	char zone[64], id[64];
-	if (jn_provider_id_parse(provider_id, zone, sizeof(zone), id, sizeof(id), err) < 0)
-		return -1;
+	char id[64];
 	struct jn_aws_query q;
-	jn_aws_query_init(&q, "TerminateInstances", EC2_API_VERSION);
-	jn_aws_query_add(&q, "InstanceId.1", id);
+	if (ec2_instance_query(provider_id, "TerminateInstances", &q, id, sizeof(id), err) < 0)
+		return -1;
 	struct jn_xml_node *root = NULL;
 	int rc = jn_aws_client_call(p->client, &q, &root, NULL, 0, err);
 	jn_aws_query_release(&q);

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "fake_transport.h"
+#include "jitnode/aws.h"
 #include "jitnode/error.h"
 #include "tap.h"
 
@@ -123,4 +124,15 @@ char *fake_fixture(const char *name)
 	jn_buf_release(&b);
 	free(path);
 	return out;
+}
+
+struct jn_xml_node *fake_fixture_tree(const char *name)
+{
+	char *doc = fake_fixture(name);
+	struct jn_xml_node *root = NULL;
+	struct jn_error err;
+	if (doc && jn_xml_parse(doc, strlen(doc), NULL, &root, &err) < 0)
+		jn_tap_diag("%s: %s", name, err.msg);
+	free(doc);
+	return root;
 }

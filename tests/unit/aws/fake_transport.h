@@ -50,4 +50,8 @@ const char *fake_request_header(struct fake_transport *t, size_t i, const char *
 /** Loads a fixture under tests/fixtures/aws (owned). */
 char *fake_fixture(const char *name);
 
+struct jn_xml_node;
+/** The fixture tests/fixtures/aws/<name> parsed as XML (owned; NULL and a diagnostic on error). */
+struct jn_xml_node *fake_fixture_tree(const char *name);
+
 #endif

@@ -20,20 +20,9 @@
 
 #define WALL (INT64_C(1795434600) * JN_NS_PER_SEC)
 
-static struct jn_xml_node *fixture_tree(const char *name)
-{
-	char *doc = fake_fixture(name);
-	struct jn_xml_node *root = NULL;
-	struct jn_error err;
-	if (jn_xml_parse(doc, strlen(doc), NULL, &root, &err) < 0)
-		jn_tap_diag("%s: %s", name, err.msg);
-	free(doc);
-	return root;
-}
-
 static void codec_create_fleet(void)
 {
-	struct jn_xml_node *root = fixture_tree("ec2/create_fleet_success.xml");
+	struct jn_xml_node *root = fake_fixture_tree("ec2/create_fleet_success.xml");
 	struct ec2_fleet_result r;
 	CHECK_INT_EQ(ec2_decode_fleet(root, &r, NULL), 0);
 	CHECK_STR_EQ(r.fleet_id, "fleet-0a1b2c3d4e5f60718");
@@ -45,7 +34,7 @@ static void codec_create_fleet(void)
 	ec2_fleet_result_release(&r);
 	jn_xml_free(root);
 
-	root = fixture_tree("ec2/create_fleet_partial.xml");
+	root = fake_fixture_tree("ec2/create_fleet_partial.xml");
 	CHECK_INT_EQ(ec2_decode_fleet(root, &r, NULL), 0);
 	CHECK_INT_EQ(r.n_errors, 2);
 	CHECK_STR_EQ(r.errors[0].instance_type, "c5.large");
@@ -60,7 +49,7 @@ static void codec_create_fleet(void)
 	ec2_fleet_result_release(&r);
 	jn_xml_free(root);
 
-	root = fixture_tree("ec2/error_throttling.xml");
+	root = fake_fixture_tree("ec2/error_throttling.xml");
 	struct jn_error err;
 	CHECK_INT_EQ(ec2_decode_fleet(root, &r, &err), -1);
 	CHECK_STR_EQ(err.msg, "expected CreateFleetResponse, got 'Response'");
@@ -71,12 +60,12 @@ static void codec_describe_instances_two_pages(void)
 {
 	struct jn_instance_list list = { 0 };
 	char *token = NULL;
-	struct jn_xml_node *root = fixture_tree("ec2/describe_instances_page1.xml");
+	struct jn_xml_node *root = fake_fixture_tree("ec2/describe_instances_page1.xml");
 	CHECK_INT_EQ(ec2_decode_instances(root, &list, &token, NULL), 0);
 	CHECK_STR_EQ(token, "r-0002");
 	free(token);
 	jn_xml_free(root);
-	root = fixture_tree("ec2/describe_instances_page2.xml");
+	root = fake_fixture_tree("ec2/describe_instances_page2.xml");
 	CHECK_INT_EQ(ec2_decode_instances(root, &list, &token, NULL), 0);
 	CHECK(token == NULL);
 	jn_xml_free(root);

@@ -89,20 +89,9 @@ static void push_good_refresh(struct rig *r)
 	push_fixture(r, "ec2/describe_spot_price_history.xml");
 }
 
-static struct jn_xml_node *fixture_tree(const char *name)
-{
-	char *doc = fake_fixture(name);
-	struct jn_xml_node *root = NULL;
-	struct jn_error err;
-	if (jn_xml_parse(doc, strlen(doc), NULL, &root, &err) < 0)
-		jn_tap_diag("%s: %s", name, err.msg);
-	free(doc);
-	return root;
-}
-
 static void codecs_on_recorded_answers(void)
 {
-	struct jn_xml_node *root = fixture_tree("ec2/describe_spot_price_history.xml");
+	struct jn_xml_node *root = fake_fixture_tree("ec2/describe_spot_price_history.xml");
 	struct jn_offering_price *prices = NULL;
 	const struct jn_xml_node *roots[] = { root };
 	size_t n = ec2_decode_spot_prices(roots, 1, &prices);
@@ -118,7 +107,7 @@ static void codecs_on_recorded_answers(void)
 	free(prices);
 	jn_xml_free(root);
 
-	root = fixture_tree("ec2/describe_instance_types.xml");
+	root = fake_fixture_tree("ec2/describe_instance_types.xml");
 	struct ec2_type_specs specs = { 0 };
 	CHECK_INT_EQ(ec2_decode_instance_types(root, &specs), 0);
 	CHECK_INT_EQ(specs.len, 3);
@@ -138,7 +127,7 @@ static void codecs_on_recorded_answers(void)
 	ec2_type_specs_release(&specs);
 	jn_xml_free(root);
 
-	root = fixture_tree("ec2/describe_instance_type_offerings.xml");
+	root = fake_fixture_tree("ec2/describe_instance_type_offerings.xml");
 	struct ec2_offered off = { 0 };
 	ec2_decode_offerings(root, &off);
 	CHECK_INT_EQ(off.len, 12);
